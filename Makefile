@@ -1,0 +1,47 @@
+# chartdesk: `make run` sets everything up and starts the service on the embedded
+# default; `make test` sets up and runs the whole test suite. Both are idempotent
+# and quick when everything is already installed.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= config.toml
+
+# Runtime: tesseract and its English data; test-only: chromium and fonts for the
+# browser tests, espeak-ng and sox to make dictations.
+APT_RUNTIME := tesseract-ocr tesseract-ocr-eng
+APT_TEST := chromium fonts-dejavu-core fonts-liberation espeak-ng sox
+
+.PHONY: setup setup-test run test lint bench clean-venv
+
+setup: $(BIN)/.installed
+	@scripts/ensure-apt.sh $(APT_RUNTIME)
+
+setup-test: setup $(BIN)/.installed-test
+	@scripts/ensure-apt.sh $(APT_TEST)
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e .
+	@touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml constraints.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+run: setup
+	$(BIN)/chartdesk --config $(CONFIG) init
+	$(BIN)/chartdesk --config $(CONFIG) run
+
+test: setup-test
+	$(BIN)/python -m pytest -q --durations=15
+
+lint: setup-test
+	$(BIN)/ruff check chartdesk tests bench
+
+bench: setup-test
+	$(BIN)/python -m bench
+
+clean-venv:
+	rm -rf $(VENV)

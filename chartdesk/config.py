@@ -1,0 +1,239 @@
+"""config.toml -> typed, validated, frozen settings.
+
+Read once at the entry point and passed down as a value; no module reads a
+global setting. Relative paths resolve against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chartdesk.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.toml"
+CONFIG_ENV = "CHARTDESK_CONFIG"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(StrEnum):
+    scan = "scan"
+    fax = "fax"
+    dictation = "dictation"
+    upload = "upload"
+
+
+class WatchMode(StrEnum):
+    events = "events"
+    polling = "polling"
+
+
+class PathsSettings(_Frozen):
+    data_dir: Path
+
+
+class InboxSettings(_Frozen):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    path: Path
+    source: Source
+    mode: WatchMode = WatchMode.events
+
+
+class IngestSettings(_Frozen):
+    stable_seconds: float = Field(default=2.0, ge=0.0, le=600)
+    poll_interval_seconds: float = Field(default=5.0, gt=0.0, le=3600)
+    max_file_mb: int = Field(default=250, gt=0)
+    max_pages: int = Field(default=1000, gt=0)
+    max_image_pixels: int = Field(default=120_000_000, gt=0)
+    max_audio_minutes: float = Field(default=180, gt=0)
+    quarantine_retention_days: int = Field(default=90, ge=1)
+    temp_name_patterns: tuple[str, ...] = ("*.tmp", "*.part", "~*", ".*")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+class OcrSettings(_Frozen):
+    languages: tuple[str, ...] = ("eng",)
+    tessdata_dir: Path | None = None
+    min_text_chars: int = Field(default=25, ge=0)
+    render_dpi: int = Field(default=300, ge=72, le=600)
+    view_dpi: int = Field(default=110, ge=36, le=300)
+    page_timeout_seconds: float = Field(default=180, gt=0)
+    max_deskew_degrees: float = Field(default=8.0, ge=0, le=45)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one tesseract language, e.g. [\"eng\"]")
+        return value
+
+    @property
+    def language_string(self) -> str:
+        return "+".join(self.languages)
+
+
+class PipelineSettings(_Frozen):
+    workers: int = Field(default=0, ge=0, le=64)
+    lease_seconds: float = Field(default=60, ge=2)
+    max_attempts: int = Field(default=3, ge=1)
+    retry_backoff_seconds: float = Field(default=5.0, ge=0)
+    index_batch_size: int = Field(default=200, ge=1)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+
+class SearchBackendName(StrEnum):
+    tantivy = "tantivy"
+
+
+class SearchSettings(_Frozen):
+    backend: SearchBackendName = SearchBackendName.tantivy
+    synonyms_file: Path | None = None
+    fuzzy: bool = True
+    page_size: int = Field(default=20, ge=1, le=200)
+
+
+class Settings(_Frozen):
+    """The whole configuration. `config_path` is where it was read from."""
+
+    config_path: Path
+    paths: PathsSettings
+    inboxes: tuple[InboxSettings, ...]
+    ingest: IngestSettings = IngestSettings()
+    ocr: OcrSettings = OcrSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    search: SearchSettings = SearchSettings()
+
+    @model_validator(mode="after")
+    def _check_layout(self) -> Settings:
+        names = [i.name for i in self.inboxes]
+        if len(set(names)) != len(names):
+            raise ValueError("inbox names must be unique")
+        data = self.paths.data_dir.resolve()
+        paths = [i.path.resolve() for i in self.inboxes]
+        for inbox in paths:
+            if _inside(inbox, data) or _inside(data, inbox):
+                raise ValueError(
+                    f"inbox {inbox} and data_dir {data} overlap; keep the data directory "
+                    "outside every watched folder and the other way round"
+                )
+        for a in paths:
+            for b in paths:
+                if a != b and _inside(a, b):
+                    raise ValueError(f"inbox {a} lies inside inbox {b}; watched folders must not nest")
+        return self
+
+    # Derived locations inside the data directory, in one place.
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.data_dir
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'chartdesk.db'}"
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "store"
+
+    @property
+    def derived_dir(self) -> Path:
+        return self.data_dir / "derived"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    def inbox(self, name: str) -> InboxSettings:
+        for inbox in self.inboxes:
+            if inbox.name == name:
+                return inbox
+        raise ConfigError(f"no inbox named {name!r}", remedy="use one of: " + ", ".join(i.name for i in self.inboxes))
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+def load(path: Path | str | None = None) -> Settings:
+    """Read and validate a config file; relative paths resolve against its folder."""
+    config_path = Path(path) if path else default_config_path()
+    config_path = config_path.expanduser().resolve()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {config_path} not found",
+            remedy="pass --config PATH, set CHARTDESK_CONFIG, or run from the folder holding config.toml",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path} is not valid TOML: {exc}", remedy="fix the line named") from None
+    return from_dict(raw, config_path)
+
+
+def from_dict(raw: dict[str, Any], config_path: Path) -> Settings:
+    base = config_path.parent
+    data = _resolve_paths(raw, base)
+    data["config_path"] = config_path
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{config_path}: {problems}", remedy="correct these settings") from None
+
+
+_PATH_KEYS = {
+    ("paths", "data_dir"),
+    ("ocr", "tessdata_dir"),
+    ("search", "synonyms_file"),
+}
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in raw.items()}
+    for section, key in _PATH_KEYS:
+        value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if value == "":
+            data[section][key] = None
+        elif value is not None:
+            data[section][key] = _absolute(value, base)
+    inboxes = []
+    for inbox in data.get("inboxes", []):
+        inbox = dict(inbox)
+        if "path" in inbox:
+            inbox["path"] = _absolute(inbox["path"], base)
+        inboxes.append(inbox)
+    data["inboxes"] = inboxes
+    return data
+
+
+def _absolute(value: str, base: Path) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else (base / path).resolve()

@@ -1,0 +1,24 @@
+"""The database room: schema, engine, short transactions.
+
+SQLite (WAL) by default; the SQL is portable so PostgreSQL is a URL away.
+"""
+
+from chartdesk.db.schema import UTCDateTime, document_events, documents, leases, meta, metadata, pages, stage_results
+from chartdesk.db.session import Database, bump_counter, checkpoint, get_meta, set_meta, utcnow
+
+__all__ = [
+    "Database",
+    "UTCDateTime",
+    "bump_counter",
+    "checkpoint",
+    "document_events",
+    "documents",
+    "get_meta",
+    "leases",
+    "meta",
+    "metadata",
+    "pages",
+    "set_meta",
+    "stage_results",
+    "utcnow",
+]
