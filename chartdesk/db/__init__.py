@@ -3,7 +3,17 @@
 SQLite (WAL) by default; the SQL is portable so PostgreSQL is a URL away.
 """
 
-from chartdesk.db.schema import UTCDateTime, document_events, documents, leases, meta, metadata, pages, stage_results
+from chartdesk.db.schema import (
+    UTCDateTime,
+    document_events,
+    documents,
+    leases,
+    meta,
+    metadata,
+    pages,
+    patients,
+    stage_results,
+)
 from chartdesk.db.session import Database, bump_counter, checkpoint, get_meta, set_meta, utcnow
 
 __all__ = [
@@ -18,6 +28,7 @@ __all__ = [
     "meta",
     "metadata",
     "pages",
+    "patients",
     "set_meta",
     "stage_results",
     "utcnow",

@@ -148,3 +148,20 @@ leases = Table(
     Column("owner", String(64), nullable=False),
     Column("until", UTCDateTime(), nullable=False),
 )
+
+# The patient master index (owned by charts/; extended there). A chart is a
+# patient's documents; `restricted` hides the whole chart (staff members,
+# public figures) from everyone without break-the-glass.
+patients = Table(
+    "patients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mrn", String(32), nullable=False, unique=True),
+    Column("family_name", Text, nullable=False),
+    Column("given_name", Text, nullable=False),
+    Column("birth_date", Date, nullable=True),
+    Column("sex", String(16), nullable=True),
+    Column("restricted", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
