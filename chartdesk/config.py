@@ -95,6 +95,75 @@ class PipelineSettings(_Frozen):
         return self.workers or (os.cpu_count() or 1)
 
 
+_CLASS_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+
+# The built-in document classes and their retention class, used when config.toml
+# has no [classes] table. An office adds classes in config.toml.
+DEFAULT_CLASSES: dict[str, str] = {
+    "lab_result": "clinical",
+    "referral_letter": "clinical",
+    "insurance_card": "administrative",
+    "explanation_of_benefits": "financial",
+    "consent_form": "legal",
+    "prescription": "clinical",
+    "imaging_report": "clinical",
+    "progress_note": "clinical",
+    "superbill": "financial",
+    "release_of_information_request": "legal",
+    "fax_cover_sheet": "transient",
+    "discharge_summary": "clinical",
+    "other": "administrative",
+}
+
+
+class DocClassSettings(_Frozen):
+    """One document class ([classes.NAME] in config.toml)."""
+
+    retention: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    review_below: float | None = Field(default=None, gt=0.0, lt=1.0)
+    description: str = ""
+
+
+def _default_classes() -> dict[str, DocClassSettings]:
+    return {name: DocClassSettings(retention=r) for name, r in DEFAULT_CLASSES.items()}
+
+
+class ClassifySettings(_Frozen):
+    """The classify stage (chartdesk/classify/). Documented in config.toml."""
+
+    review_below: float = Field(default=0.80, gt=0.0, lt=1.0)
+    model_file: Path | None = None  # None: <data_dir>/models/classifier.pkl
+    seed_per_class: int = Field(default=140, ge=20, le=5000)
+    max_chars: int = Field(default=6000, ge=500, le=200_000)
+    cover_sheet_min_confidence: float = Field(default=0.80, gt=0.0, lt=1.0)
+    min_corrections_per_class: int = Field(default=3, ge=1)
+
+
+class MatchSettings(_Frozen):
+    """The match stage (patient record linkage). Documented in config.toml."""
+
+    auto_attach_probability: float = Field(default=0.999, gt=0.5, lt=1.0)
+    min_margin_bits: float = Field(default=10.0, ge=0.0)
+    show_candidates: int = Field(default=5, ge=1, le=50)
+    candidate_floor_probability: float = Field(default=0.0001, ge=0.0, lt=1.0)
+    mrn_patterns: tuple[str, ...] = (r"[0-9]{4,10}",)
+    member_id_pattern: str = r"[A-Z0-9]{2,4}[A-Z0-9-]{3,16}"
+
+    @field_validator("mrn_patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import re
+
+        if not value:
+            raise ValueError("name at least one MRN pattern, e.g. [\"[0-9]{6,8}\"]")
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"MRN pattern {pattern!r} is not a valid regular expression: {exc}") from None
+        return value
+
+
 class SearchBackendName(StrEnum):
     tantivy = "tantivy"
 
@@ -116,6 +185,22 @@ class Settings(_Frozen):
     ocr: OcrSettings = OcrSettings()
     pipeline: PipelineSettings = PipelineSettings()
     search: SearchSettings = SearchSettings()
+    classify: ClassifySettings = ClassifySettings()
+    match: MatchSettings = MatchSettings()
+    classes: dict[str, DocClassSettings] = Field(default_factory=_default_classes)
+
+    @field_validator("classes")
+    @classmethod
+    def _check_classes(cls, value: dict[str, DocClassSettings]) -> dict[str, DocClassSettings]:
+        import re
+
+        for name in value:
+            if not re.match(_CLASS_NAME, name):
+                raise ValueError(f"class name {name!r}: use lower-case letters, digits and _")
+        for required in ("other", "fax_cover_sheet"):
+            if required not in value:
+                raise ValueError(f"[classes.{required}] is required (the classifier falls back on it)")
+        return value
 
     @model_validator(mode="after")
     def _check_layout(self) -> Settings:
@@ -213,6 +298,7 @@ _PATH_KEYS = {
     ("paths", "data_dir"),
     ("ocr", "tessdata_dir"),
     ("search", "synonyms_file"),
+    ("classify", "model_file"),
 }
 
 

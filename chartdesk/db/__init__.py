@@ -13,6 +13,18 @@ from chartdesk.db.schema import (
     pages,
     patients,
     stage_results,
+    # charts/ and classify/
+    chart_moves,
+    class_corrections,
+    classifications,
+    document_identifiers,
+    encounters,
+    match_candidates,
+    patient_identifiers,
+    patient_merges,
+    patient_names,
+    review_decisions,
+    review_items,
 )
 from chartdesk.db.session import Database, bump_counter, checkpoint, get_meta, set_meta, utcnow
 
@@ -31,5 +43,16 @@ __all__ = [
     "patients",
     "set_meta",
     "stage_results",
+    "chart_moves",
+    "class_corrections",
+    "classifications",
+    "document_identifiers",
+    "encounters",
+    "match_candidates",
+    "patient_identifiers",
+    "patient_merges",
+    "patient_names",
+    "review_decisions",
+    "review_items",
     "utcnow",
 ]
