@@ -34,7 +34,13 @@ class ChartdeskError(Exception):
         self.remedy = remedy
 
     def __str__(self) -> str:
-        return f"{self.message}. {self.remedy}" if self.remedy else self.message
+        return " ".join(_sentence(part) for part in (self.message, self.remedy) if part)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 class ConfigError(ChartdeskError):

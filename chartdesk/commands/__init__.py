@@ -4,4 +4,6 @@ from __future__ import annotations
 
 import click
 
-COMMANDS: list[click.Command] = []
+from chartdesk.commands import pipeline as _pipeline
+
+COMMANDS: list[click.Command] = [*_pipeline.COMMANDS]

@@ -1,0 +1,299 @@
+"""init, run, ingest, status, reprocess: setting up and driving the pipeline."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from chartdesk import pipeline, quarantine
+from chartdesk.app import App
+from chartdesk.commands.base import Env, pass_env
+from chartdesk.db import documents
+from chartdesk.errors import ChartdeskError, ExitCode, NotFoundError
+from chartdesk.ingest import Outcome, inbox_files, take
+from chartdesk.logs import configure_logging
+from chartdesk.reconcile import reconcile
+from chartdesk.service import WorkerPool, limit_native_threads, run_service
+from chartdesk.stages import State
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@pass_env
+def init(env: Env) -> None:
+    """Create the data directory, database and inbox folders (idempotent)."""
+    app = env.app(create=True)
+    s = app.settings
+    click.echo(f"data directory: {s.data_dir}")
+    for inbox in s.inboxes:
+        click.echo(f"inbox {inbox.name:<10} {inbox.path}  ({inbox.source.value}, {inbox.mode.value})")
+    for line in reconcile(app).lines():
+        click.echo(f"note: {line}")
+
+
+@click.command()
+@click.option("-q", "--quiet", is_flag=True, help="log warnings only")
+@pass_env
+def run(env: Env, quiet: bool) -> None:  # noqa: FBT001 - click passes flags positionally
+    """Run the service: inbox watchers and worker processes, until Ctrl-C or SIGTERM."""
+    settings = env.settings
+    env.app()  # fails early with a clear message if `init` was not run
+    verbose = env.verbose if quiet else max(env.verbose, 1)
+    configure_logging(verbose)
+    click.echo(
+        f"chartdesk is watching {', '.join(str(i.path) for i in settings.inboxes)} "
+        f"with {settings.pipeline.worker_count} worker(s). Stop with Ctrl-C."
+    )
+    run_service(settings, verbose=verbose)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", type=click.Choice(["scan", "fax", "dictation", "upload"]), default="upload",
+              show_default=True, help="where the files came from")
+@click.option("--workers", type=int, default=None, help="worker processes (default: pipeline.workers)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON line per file instead of a table")
+@pass_env
+def ingest(env: Env, paths: Sequence[Path], source: str, workers: int | None, as_json: bool) -> None:  # noqa: FBT001
+    """Store files, process them to the end and report each file's outcome.
+
+    The files are copied, never moved or deleted; files that cannot be processed
+    are copied to the quarantine with a reason.
+    """
+    app = env.app()
+    files = list(_expand(paths, app))
+    if not files:
+        raise click.UsageError("no files found in the paths given")
+    console = Console(stderr=True)
+    outcomes = _store_all(app, files, source, console)
+    stored = sorted({o.document_id for o in outcomes if o.document_id and o.status in ("stored", "retried")})
+    _process(app, stored, workers or app.settings.pipeline.worker_count, console)
+    rows = _final_rows(app, outcomes)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+    else:
+        _print_outcomes(rows, Console())
+    bad = [r for r in rows if r["state"] in (State.rejected, State.parked)]
+    if bad:
+        raise SystemExit(ExitCode.bad_input if all(r["state"] == State.rejected for r in bad) else ExitCode.internal_error)
+
+
+def _expand(paths: Sequence[Path], app: App) -> Iterator[Path]:
+    patterns = app.settings.ingest.temp_name_patterns
+    for path in paths:
+        if path.is_dir():
+            yield from inbox_files(path, patterns)
+        else:
+            yield path
+
+
+def _store_all(app: App, files: list[Path], source: str, console: Console) -> list[Outcome]:
+    outcomes = []
+    with _bar(console) as bar:
+        task = bar.add_task("storing", total=len(files))
+        for path in files:
+            try:
+                outcome = take(app, path, inbox=None, source=source, remove=False)
+            except ChartdeskError as err:
+                outcome = Outcome("error", path.name, reason=str(err))
+            outcomes.append(_named(outcome, path))
+            bar.advance(task)
+    return outcomes
+
+
+def _named(outcome: Outcome, path: Path) -> Outcome:
+    return Outcome(outcome.status, str(path), outcome.document_id, outcome.reason_code, outcome.reason)
+
+
+def _process(app: App, doc_ids: list[int], workers: int, console: Console) -> None:
+    if not doc_ids:
+        return
+    limit_native_threads()
+
+    def remaining() -> int:
+        with app.db.read() as conn:
+            return len(pipeline.pending_ids(conn, doc_ids))
+
+    with _bar(console) as bar:
+        task = bar.add_task("processing", total=len(doc_ids))
+        if workers <= 1:
+            stop = threading.Event()
+            pipeline.work(app, stop=stop, until=lambda: remaining() == 0,
+                          on_step=lambda _s: bar.update(task, completed=len(doc_ids) - remaining()))
+        else:
+            pool = WorkerPool(app.settings, count=workers)
+            pool.start()
+            try:
+                while (left := remaining()) > 0:
+                    bar.update(task, completed=len(doc_ids) - left)
+                    pool.supervise()
+                    time.sleep(0.25)
+            finally:
+                pool.stop()
+        bar.update(task, completed=len(doc_ids))
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    )
+
+
+def _final_rows(app: App, outcomes: list[Outcome]) -> list[dict[str, object]]:
+    ids = [o.document_id for o in outcomes if o.document_id]
+    with app.db.read() as conn:
+        docs = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    documents.c.id, documents.c.state, documents.c.page_count, documents.c.reason_code,
+                    documents.c.reason, documents.c.last_error, documents.c.media_type,
+                ).where(documents.c.id.in_(ids))
+            )
+        }
+    rows = []
+    for o in outcomes:
+        doc = docs.get(o.document_id or -1)
+        rows.append({
+            "file": o.name,
+            "outcome": o.status,
+            "document": o.document_id,
+            "state": doc.state if doc else o.status,
+            "type": doc.media_type if doc else None,
+            "pages": doc.page_count if doc else None,
+            "reason_code": (doc.reason_code if doc else None) or o.reason_code,
+            "reason": (doc.reason or doc.last_error if doc else None) or o.reason,
+        })
+    return rows
+
+
+def _print_outcomes(rows: list[dict[str, object]], console: Console) -> None:
+    table = Table(title="ingest")
+    for col in ("file", "outcome", "document", "state", "pages", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["file"]), str(r["outcome"]), str(r["document"] or "-"), str(r["state"]),
+            str(r["pages"] or "-"), str(r["reason"] or ""),
+        )
+    console.print(table)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@pass_env
+def status(env: Env, as_json: bool) -> None:  # noqa: FBT001
+    """Counts by state, the index backlog, parked documents and the quarantine."""
+    app = env.app()
+    report = status_report(app)
+    if as_json:
+        click.echo(json.dumps(report, default=str, indent=2))
+        return
+    console = Console()
+    counts = Table(title="documents by state")
+    counts.add_column("state")
+    counts.add_column("count", justify="right")
+    for state, n in sorted(report["states"].items()):
+        counts.add_row(state, str(n))
+    console.print(counts)
+    console.print(f"search index backlog: {report['index_backlog']} document(s)")
+    if report["parked"]:
+        parked = Table(title="parked (a stage failed after its retries; fix, then `chartdesk reprocess ID`)")
+        for col in ("document", "stage", "error"):
+            parked.add_column(col, overflow="fold")
+        for p in report["parked"]:
+            parked.add_row(str(p["document"]), str(p["stage"]), str(p["error"]))
+        console.print(parked)
+    if report["quarantine"]:
+        q = Table(title=f"quarantine ({app.settings.quarantine_dir})")
+        for col in ("document", "received", "file", "problem", "reason"):
+            q.add_column(col, overflow="fold")
+        for item in report["quarantine"]:
+            q.add_row(str(item["document"]), str(item["received"]), item["file"], item["code"], item["reason"])
+        console.print(q)
+
+
+def status_report(app: App, *, limit: int = 50) -> dict[str, object]:
+    with app.db.read() as conn:
+        states = pipeline.counts_by_state(conn)
+        backlog = pipeline.index_backlog(conn)
+        parked = conn.execute(
+            select(documents.c.id, documents.c.stage, documents.c.last_error)
+            .where(documents.c.state == State.parked)
+            .order_by(documents.c.id.desc())
+            .limit(limit)
+        ).all()
+        rejected = conn.execute(
+            select(
+                documents.c.id, documents.c.received_at, documents.c.original_name,
+                documents.c.reason_code, documents.c.reason,
+            )
+            .where(documents.c.state == State.rejected)
+            .order_by(documents.c.id.desc())
+            .limit(limit)
+        ).all()
+    return {
+        "states": states,
+        "index_backlog": backlog,
+        "parked": [{"document": p.id, "stage": p.stage, "error": p.last_error} for p in parked],
+        "quarantine": [
+            {
+                "document": r.id,
+                "received": r.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                "file": r.original_name,
+                "code": r.reason_code,
+                "reason": r.reason,
+            }
+            for r in rejected
+        ],
+        "quarantine_dir": str(app.settings.quarantine_dir),
+        "quarantine_files": len(quarantine.entries(app.settings)),
+    }
+
+
+@click.command()
+@click.argument("doc_ids", nargs=-1, type=int, required=True)
+@pass_env
+def reprocess(env: Env, doc_ids: Sequence[int]) -> None:
+    """Process documents again from the first stage (after a fix, or for parked ones)."""
+    app = env.app()
+    from chartdesk.db import document_events, utcnow
+
+    now = utcnow()
+    with app.db.write() as conn:
+        for doc_id in doc_ids:
+            row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()
+            if row is None:
+                raise NotFoundError(f"no document {doc_id}", remedy="check the id with `chartdesk status`")
+            if row.state == State.destroyed or not app.store.exists(row.sha256):
+                raise ChartdeskError(
+                    f"document {doc_id} is {row.state} and has no stored original to process",
+                    remedy="drop the file again into an inbox",
+                )
+            conn.execute(
+                documents.update().where(documents.c.id == doc_id).values(**pipeline.requeue_values(conn, doc_id, now))
+            )
+            conn.execute(
+                document_events.insert().values(document_id=doc_id, at=now, kind="reprocess", detail={"was": row.state})
+            )
+    click.echo(f"queued {len(doc_ids)} document(s); a running service picks them up")
+
+
+COMMANDS = [init, run, ingest, status, reprocess]
