@@ -1,0 +1,1 @@
+from tests.gen.fixtures import gen  # noqa: F401
