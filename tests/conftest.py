@@ -1,0 +1,66 @@
+"""Fixtures every test folder may use: an installation in a temp folder.
+
+`make_settings(tmp_path, ...)` builds real settings (the same validation as
+config.toml) with the data directory and inboxes under the test's own folder;
+`app` opens a fresh installation there (real SQLite, real store).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartdesk.app import App, open_app
+from chartdesk.config import Settings, from_dict
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
+
+
+def settings_dict(root: Path, **sections: dict[str, Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "paths": {"data_dir": str(root / "data")},
+        "inboxes": [
+            {"name": "scans", "path": str(root / "inbox" / "scans"), "source": "scan"},
+            {"name": "faxes", "path": str(root / "inbox" / "faxes"), "source": "fax"},
+            {"name": "dictation", "path": str(root / "inbox" / "dictation"), "source": "dictation"},
+        ],
+        "ingest": {"stable_seconds": 0.3, "poll_interval_seconds": 0.5},
+        "pipeline": {"workers": 1, "lease_seconds": 5, "retry_backoff_seconds": 0.1},
+    }
+    for name, values in sections.items():
+        if name == "inboxes":
+            raw["inboxes"] = values
+        else:
+            raw.setdefault(name, {}).update(values)
+    return raw
+
+
+def make_settings(root: Path, **sections: dict[str, Any]) -> Settings:
+    return from_dict(settings_dict(root, **sections), root / "config.toml")
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
+    def factory(**sections: dict[str, Any]) -> Settings:
+        return make_settings(tmp_path, **sections)
+
+    return factory
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    application = open_app(settings, create=True)
+    yield application
+    application.close()
