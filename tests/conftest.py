@@ -16,6 +16,7 @@ import pytest
 
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings, from_dict
+from tests.gen.fixtures import gen  # noqa: F401  (the session's generated files)
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -44,6 +45,33 @@ def settings_dict(root: Path, **sections: dict[str, Any]) -> dict[str, Any]:
 
 def make_settings(root: Path, **sections: dict[str, Any]) -> Settings:
     return from_dict(settings_dict(root, **sections), root / "config.toml")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(root: Path, **sections: dict[str, Any]) -> Path:
+    """A real config.toml for tests that start chartdesk as a separate process."""
+    raw = settings_dict(root, **sections)
+    lines: list[str] = []
+    for name, values in raw.items():
+        if name == "inboxes":
+            continue
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+    for inbox in raw["inboxes"]:
+        lines.append("[[inboxes]]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in inbox.items()]
+    path = root / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 @pytest.fixture
