@@ -13,13 +13,22 @@ CONFIG ?= config.toml
 APT_RUNTIME := tesseract-ocr tesseract-ocr-eng
 APT_TEST := chromium fonts-dejavu-core fonts-liberation espeak-ng sox
 
-.PHONY: setup setup-test run test lint bench clean-venv
+.PHONY: setup setup-test search-node run test lint bench clean-venv
+
+# A real OpenSearch node (one JVM) for the cluster-backend tests.
+SEARCH_NODE_LIB := .make/opensearch/lib
 
 setup: $(BIN)/.installed
 	@scripts/ensure-apt.sh $(APT_RUNTIME)
 
-setup-test: setup $(BIN)/.installed-test
+setup-test: setup $(BIN)/.installed-test search-node
 	@scripts/ensure-apt.sh $(APT_TEST)
+
+search-node: $(SEARCH_NODE_LIB)/.fetched
+
+$(SEARCH_NODE_LIB)/.fetched: search-node/pom.xml
+	mvn -q -B -f search-node/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(SEARCH_NODE_LIB))
+	@touch $@
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,0 +1,191 @@
+"""Whole-pipeline speed against bare tesseract, on the same generated pages.
+
+    .venv/bin/python -m bench.pipeline_bench [--pages 40] [--rounds 3]
+
+1. OCR pages: faxes (1-bit, 204x196) and scans (grey, 300 dpi) as single-page
+   TIFF/PNG files carrying their DPI. Reference: the bare command
+   `ls PAGES | OMP_THREAD_LIMIT=1 xargs -P2 -I{} tesseract {} stdout`.
+   Ours: `chartdesk ingest` of the same files into a fresh data directory with
+   2 workers: sniffing, storing, OCR, page images, database, search index.
+   The two alternate `--rounds` times; medians are reported, and the ratio
+   ours/reference (goal: at most 1.0).
+2. Born-digital: 10-page PDFs with a text layer, pages per second end to end
+   (goal: at least 200).
+3. Drop-to-searchable: with `chartdesk run` going, a one-page scan is dropped
+   into the scans inbox and the index polled until it is found (goal: < 3 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.conftest import write_config
+from tests.gen import make_document
+from tests.gen.render import born_digital_pdf, fax_pages, scan_pages, write_pages
+
+REPO = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+def make_pages(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    kinds = ["lab_result", "referral_letter", "progress_note", "discharge_summary", "imaging_report"]
+    seed = 0
+    while len(paths) < count:
+        doc = make_document(kinds[seed % len(kinds)], seed)
+        if seed % 2 == 0:
+            pages = fax_pages(doc, seed=seed, mode="fine")
+            fmt, ext = "tiff", "tif"
+        else:
+            pages = scan_pages(doc, seed=seed)
+            fmt, ext = "png", "png"
+        for i, page in enumerate(pages):
+            if len(paths) >= count:
+                break
+            path = folder / f"p{seed:03d}-{i}.{ext}"
+            write_pages([page], path, fmt, compression="group4" if fmt == "tiff" else None)
+            paths.append(path)
+        seed += 1
+    return paths
+
+
+def run_reference(pages_dir: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        f"ls {pages_dir}/* | OMP_THREAD_LIMIT=1 xargs -P2 -I{{}} tesseract {{}} stdout > /dev/null 2>&1",
+        shell=True, check=True, env=ENV,
+    )
+    return time.perf_counter() - started
+
+
+def run_ours(files: list[Path], work: Path) -> float:
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cfg = write_config(work, pipeline={"workers": 2, "lease_seconds": 60})
+    chartdesk = [sys.executable, "-m", "chartdesk", "--config", str(cfg)]
+    subprocess.run([*chartdesk, "init"], check=True, env=ENV, capture_output=True, cwd=REPO)
+    started = time.perf_counter()
+    subprocess.run([*chartdesk, "ingest", "--workers", "2", "--json", *map(str, files)],
+                   check=True, env=ENV, capture_output=True, cwd=REPO)
+    return time.perf_counter() - started
+
+
+def ocr_comparison(root: Path, count: int, rounds: int) -> None:
+    pages = make_pages(root / "pages", count)
+    ref, ours = [], []
+    for r in range(rounds):
+        ref.append(run_reference(root / "pages"))
+        ours.append(run_ours(pages, root / f"ours-{r}"))
+        print(f"  round {r + 1}: reference {ref[-1]:.1f} s, chartdesk {ours[-1]:.1f} s", flush=True)
+    ref_ppm = 60 * count / statistics.median(ref)
+    our_ppm = 60 * count / statistics.median(ours)
+    print(f"OCR pages ({count}, half fax half scan), medians of {rounds}:")
+    print(f"  bare tesseract x2: {ref_ppm:.1f} pages/min")
+    print(f"  chartdesk ingest->index, 2 workers: {our_ppm:.1f} pages/min")
+    print(f"  ratio time ours/reference: {statistics.median(ours) / statistics.median(ref):.2f} (goal <= 1.0)")
+
+
+def born_digital(root: Path, docs: int, rounds: int) -> None:
+    folder = root / "born"
+    folder.mkdir(parents=True, exist_ok=True)
+    files, total_pages = [], 0
+    kinds = ["discharge_summary", "lab_result", "referral_letter", "progress_note"]
+    for i in range(docs):
+        doc = make_document(kinds[i % len(kinds)], 1000 + i)
+        built = born_digital_pdf(doc, folder / f"doc{i:03d}.pdf")
+        # Ten pages per file: repeat the document's pages into one PDF.
+        files.append(_ten_pages(built.path, folder / f"ten{i:03d}.pdf"))
+        total_pages += 10
+    times = [run_ours(files, root / f"born-{r}") for r in range(rounds)]
+    rate = total_pages / statistics.median(times)
+    print(f"born-digital: {total_pages} pages in {len(files)} PDFs, median {statistics.median(times):.1f} s "
+          f"-> {rate:.0f} pages/s end to end (goal >= 200)")
+
+
+def _ten_pages(src: Path, dest: Path) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(src)
+    writer = PdfWriter()
+    while len(writer.pages) < 10:
+        for page in reader.pages:
+            if len(writer.pages) < 10:
+                writer.add_page(page)
+    with dest.open("wb") as out:
+        writer.write(out)
+    return dest
+
+
+def latency(root: Path, rounds: int) -> None:
+    import hashlib
+
+    from sqlalchemy import select
+
+    from chartdesk import config
+    from chartdesk.app import open_app
+    from chartdesk.db import documents
+
+    work = root / "latency"
+    cfg = write_config(work, pipeline={"workers": 2}, ingest={"stable_seconds": 2.0})
+    chartdesk = [sys.executable, "-m", "chartdesk", "--config", str(cfg)]
+    subprocess.run([*chartdesk, "init"], check=True, env=ENV, capture_output=True, cwd=REPO)
+    settings = config.load(cfg)
+    app = open_app(settings)
+    service = subprocess.Popen([*chartdesk, "run", "-q"], env=ENV, cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(5)  # let the workers import their libraries
+        results = []
+        for r in range(rounds):
+            page = scan_pages(make_document("referral_letter", 5000 + r), seed=r)[:1]
+            tmp = work / f"drop{r}.png"
+            write_pages(page, tmp, "png")
+            data = tmp.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            dest = settings.inbox("scans").path / f"scan{r:04d}.png"
+            started = time.perf_counter()
+            dest.write_bytes(data)  # written and closed, as a scanner does
+            state = None
+            while time.perf_counter() - started < 60 and state != "indexed":
+                with app.db.read() as conn:
+                    state = conn.execute(select(documents.c.state).where(documents.c.sha256 == sha)).scalar()
+                time.sleep(0.02)
+            results.append(time.perf_counter() - started)
+            print(f"  drop {r + 1}: searchable after {results[-1]:.2f} s", flush=True)
+        print(f"drop-to-searchable, one-page 300 dpi scan: median {statistics.median(results):.2f} s (goal < 3 s)")
+    finally:
+        service.terminate()
+        service.wait(timeout=60)
+        app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--born", type=int, default=30, help="10-page born-digital PDFs")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=["ocr", "born", "latency"], default=None)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="chartdesk-bench-"))
+    try:
+        if args.only in (None, "ocr"):
+            ocr_comparison(root, args.pages, args.rounds)
+        if args.only in (None, "born"):
+            born_digital(root, args.born, args.rounds)
+        if args.only in (None, "latency"):
+            latency(root, 5)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
