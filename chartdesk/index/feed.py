@@ -1,0 +1,293 @@
+"""The index stage: keeps the search index in step with the database, in batches.
+
+The database is the truth. A change to what is indexed bumps a document's
+`index_version`; `index_pending` writes every document whose index_version is
+ahead of its `indexed_version` (and any whose stage is "index"), commits the
+index, then records `indexed_version` with a compare-and-set, so a change made
+meanwhile is picked up by the next batch. Adding is idempotent (delete by id,
+then add), so a crash between the index commit and the database update only
+means the same documents are written again.
+
+One writer at a time: the "index_writer" row of the `leases` table (taken in a
+write transaction when free, expired or already ours) and tantivy's own lock.
+Readers use `LiveIndex`, which reloads when meta "index_generation" changes.
+
+The index's identity (model.SearchIndex.identity) is kept in meta
+"index_identity": when they differ (a new, cleared or restored index) every
+document is indexed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, or_, select
+
+from chartdesk.config import Settings
+from chartdesk.db import Database, bump_counter, documents, get_meta, leases, pages, patients, set_meta, utcnow
+from chartdesk.errors import ConflictError, LeaseLostError
+from chartdesk.faults import fault_point
+from chartdesk.index.filters import Filter, MatchAll
+from chartdesk.index.model import PAGE_BREAK, IndexDocument, SearchIndex, SearchResults
+from chartdesk.index.registry import open_index
+from chartdesk.stages import State
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "index_writer"
+INDEX_STAGE = "index"
+GENERATION_KEY = "index_generation"
+IDENTITY_KEY = "index_identity"
+REBUILD_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    doc_id: int
+    version: int
+    state: str
+    stage: str | None
+    document: IndexDocument | None  # None: remove it from the index
+
+
+# ---------------------------------------------------------------- public
+
+
+def index_pending(db: Database, settings: Settings, *, worker_id: str, limit: int | None = None) -> int:
+    """Write one batch of changed documents to the index. Returns how many were written or removed.
+
+    Returns 0 at once when another worker holds the index writer lease.
+    """
+    if not _take_lease(db, worker_id, settings.pipeline.lease_seconds):
+        log.debug("index writer lease held by another worker; %s skips", worker_id)
+        return 0
+    try:
+        index = open_index(settings, writer=True)
+        try:
+            _check_identity(db, index)
+            return _write_batch(db, index, worker_id, limit or settings.pipeline.index_batch_size)
+        finally:
+            index.close()
+    finally:
+        _release_lease(db, worker_id)
+
+
+def rebuild(db: Database, settings: Settings, *, worker_id: str = "rebuild", batch_size: int = REBUILD_BATCH) -> int:
+    """Clear the index and index every document again from the database. Returns the count."""
+    if not _take_lease(db, worker_id, settings.pipeline.lease_seconds):
+        raise ConflictError("the indexer is writing the search index right now", remedy="try the rebuild again in a minute")
+    try:
+        index = open_index(settings, writer=True)
+        try:
+            _reset(db, index)
+        finally:
+            index.close()
+    finally:
+        _release_lease(db, worker_id)
+    total = 0
+    while written := index_pending(db, settings, worker_id=worker_id, limit=batch_size):
+        total += written
+    log.info("search index rebuilt: %d documents", total)
+    return total
+
+
+def backlog(conn: Connection) -> int:
+    """Documents waiting for the indexer."""
+    return int(conn.execute(select(func.count()).select_from(documents).where(_pending_clause())).scalar_one())
+
+
+class LiveIndex:
+    """A reader of the search index that reloads when the indexer has committed."""
+
+    def __init__(self, db: Database, index: SearchIndex) -> None:
+        self.db = db
+        self.index = index
+        self._seen: str | None = None
+
+    @classmethod
+    def open(cls, db: Database, settings: Settings) -> LiveIndex:
+        return cls(db, open_index(settings, writer=False))
+
+    def fresh(self) -> SearchIndex:
+        with self.db.read() as conn:
+            generation = get_meta(conn, GENERATION_KEY, "0")
+        if generation != self._seen:
+            self.index.reload()
+            self._seen = generation
+        return self.index
+
+    def search(
+        self, query: str, *, visible: Filter, filters: Filter = MatchAll(), offset: int = 0, limit: int = 20
+    ) -> SearchResults:
+        return self.fresh().search(query, visible=visible, filters=filters, offset=offset, limit=limit)
+
+    def count(self) -> int:
+        return self.fresh().count()
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def status_of(*, doc_class: str | None, state: str) -> str:
+    """The filter field `status`. Review wins: a document awaiting review is never shown as filed."""
+    if state == State.needs_review:
+        return "review"
+    return "unclassified" if doc_class is None else "filed"
+
+
+# ---------------------------------------------------------------- lease
+
+
+def _take_lease(db: Database, worker_id: str, seconds: float) -> bool:
+    now = utcnow()
+    until = now + dt.timedelta(seconds=seconds)
+    with db.write() as conn:
+        row = conn.execute(select(leases.c.owner, leases.c.until).where(leases.c.name == LEASE_NAME)).first()
+        if row is None:
+            conn.execute(leases.insert().values(name=LEASE_NAME, owner=worker_id, until=until))
+            return True
+        if row.owner != worker_id and row.until > now:
+            return False
+        conn.execute(leases.update().where(leases.c.name == LEASE_NAME).values(owner=worker_id, until=until))
+        return True
+
+
+def _release_lease(db: Database, worker_id: str) -> None:
+    with db.write() as conn:
+        conn.execute(leases.delete().where(leases.c.name == LEASE_NAME, leases.c.owner == worker_id))
+
+
+def _holds_lease(conn: Connection, worker_id: str) -> bool:
+    row = conn.execute(select(leases.c.owner, leases.c.until).where(leases.c.name == LEASE_NAME)).first()
+    return row is not None and row.owner == worker_id and row.until > utcnow()
+
+
+# ---------------------------------------------------------------- batch
+
+
+def _write_batch(db: Database, index: SearchIndex, worker_id: str, limit: int) -> int:
+    with db.read() as conn:
+        batch = _read_batch(conn, limit)
+    if not batch:
+        return 0
+    index.add(p.document for p in batch if p.document is not None)
+    index.remove(p.doc_id for p in batch if p.document is None)
+    fault_point("mid_index_commit")
+    index.commit()
+    fault_point("after_index_commit")
+    _record(db, batch, worker_id)
+    log.info("indexed %d documents (%d removed)", len(batch), sum(p.document is None for p in batch))
+    return len(batch)
+
+
+def _pending_clause() -> Any:
+    return or_(documents.c.index_version > documents.c.indexed_version, documents.c.stage == INDEX_STAGE)
+
+
+def _read_batch(conn: Connection, limit: int) -> list[_Pending]:
+    rows = conn.execute(select(documents).where(_pending_clause()).order_by(documents.c.id).limit(limit)).all()
+    wanted = [r for r in rows if r.state in State.INDEXABLE]
+    texts = _page_texts(conn, [r.id for r in wanted])
+    people = _patients(conn, {r.patient_id for r in wanted if r.patient_id is not None})
+    return [
+        _Pending(
+            doc_id=r.id,
+            version=r.index_version,
+            state=r.state,
+            stage=r.stage,
+            document=_document(r, texts.get(r.id, ""), people.get(r.patient_id)) if r.state in State.INDEXABLE else None,
+        )
+        for r in rows
+    ]
+
+
+def _page_texts(conn: Connection, doc_ids: list[int]) -> dict[int, str]:
+    by_doc: dict[int, dict[int, str]] = {}
+    if doc_ids:
+        query = select(pages.c.document_id, pages.c.page_no, pages.c.text).where(pages.c.document_id.in_(doc_ids))
+        for row in conn.execute(query):
+            by_doc.setdefault(row.document_id, {})[row.page_no] = row.text or ""
+    return {doc_id: _join_pages(numbered) for doc_id, numbered in by_doc.items()}
+
+
+def _join_pages(numbered: dict[int, str]) -> str:
+    """Page n is the n-th piece, empty where a page has no row, so hits name the right page."""
+    last = max(numbered)
+    return PAGE_BREAK.join(numbered.get(n, "").replace(PAGE_BREAK, " ") for n in range(1, last + 1))
+
+
+def _patients(conn: Connection, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row.id: row for row in conn.execute(select(patients).where(patients.c.id.in_(ids)))}
+
+
+def _document(row: Any, text: str, patient: Any) -> IndexDocument:
+    flags = row.flags or {}
+    return IndexDocument(
+        doc_id=row.id,
+        text=text,
+        title=str(flags.get("title") or row.original_name or ""),
+        doc_class=row.doc_class,
+        source=row.source,
+        inbox=row.inbox,
+        patient_id=row.patient_id,
+        patient_names=(f"{patient.family_name}, {patient.given_name}",) if patient is not None else (),
+        patient_birth_date=patient.birth_date if patient is not None else None,
+        doc_date=row.doc_date,
+        received=row.received_at.astimezone().date(),  # the office's calendar day
+        labels=tuple(str(label) for label in (row.labels or ())),
+        status=status_of(doc_class=row.doc_class, state=row.state),
+        chart_restricted=bool(patient.restricted) if patient is not None else False,
+    )
+
+
+def _record(db: Database, batch: Iterable[_Pending], worker_id: str) -> None:
+    now = utcnow()
+    with db.write() as conn:
+        if not _holds_lease(conn, worker_id):
+            raise LeaseLostError("the index writer lease expired during a batch; the next batch writes these documents again")
+        for p in batch:
+            conn.execute(
+                documents.update()
+                .where(documents.c.id == p.doc_id, documents.c.index_version == p.version)
+                .values(indexed_version=p.version)
+            )
+            if p.stage == INDEX_STAGE:
+                _finish_stage(conn, p, now)
+        bump_counter(conn, GENERATION_KEY)
+
+
+def _finish_stage(conn: Connection, p: _Pending, now: dt.datetime) -> None:
+    """The index stage is done: stage cleared; state becomes "indexed" (needs_review stays)."""
+    new_state = State.indexed if p.state in State.INDEXABLE and p.state != State.needs_review else p.state
+    conn.execute(
+        documents.update()
+        .where(documents.c.id == p.doc_id, documents.c.stage == INDEX_STAGE, documents.c.state == p.state)
+        .values(stage=None, state=new_state, due_at=None, lease_owner=None, lease_until=None, updated_at=now)
+    )
+
+
+# ---------------------------------------------------------------- identity
+
+
+def _check_identity(db: Database, index: SearchIndex) -> None:
+    with db.read() as conn:
+        known = get_meta(conn, IDENTITY_KEY)
+    if known != index.identity():
+        if known is not None:
+            log.warning("search index differs from the one the database knows: indexing everything again")
+        _reset(db, index)
+
+
+def _reset(db: Database, index: SearchIndex) -> None:
+    """Empty the index and mark every document as not yet indexed (in that order)."""
+    index.clear()
+    with db.write() as conn:
+        conn.execute(documents.update().where(documents.c.indexed_version != 0).values(indexed_version=0))
+        set_meta(conn, IDENTITY_KEY, index.identity())
+        bump_counter(conn, GENERATION_KEY)
