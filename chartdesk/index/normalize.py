@@ -57,7 +57,7 @@ _DATE_PATTERNS = tuple(
         # 03/04/1961, 3/4/61, 3-4-1961 (month first)
         r"(?P<m>\d{1,2})(?P<sep>[/-])(?P<d>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})",
         # March 4 1961, Mar. 4, 1961, Mar 4th, 61
-        _MON + r"\.?\s*(?P<d>\d{1,2})" + _ORD + r"\s*,?\s*(?P<y>\d{4}|\d{2})",
+        _MON + r"\.?\s*(?P<d>\d{1,2})" + _ORD + r"(?:\s*,\s*|\s+)(?P<y>\d{4}|\d{2})",
         # 4 March 1961, 04MAR1961, 04-Mar-61, 4th of March, 1961
         r"(?P<d>\d{1,2})" + _ORD + r"(?:\s*-\s*|\s+of\s+|\s*)" + _MON + r"\.?(?:\s*[-,]\s*|\s*)(?P<y>\d{4}|\d{2})",
     )
