@@ -8,6 +8,7 @@ from chartdesk.index.feed import LiveIndex, backlog, index_pending, rebuild, sta
 from chartdesk.index.filters import (
     DATE_FIELDS,
     KEYWORD_FIELDS,
+    MATCH_ALL,
     And,
     DateRange,
     DocIds,
@@ -53,6 +54,7 @@ __all__ = [
     "BACKENDS",
     "DATE_FIELDS",
     "KEYWORD_FIELDS",
+    "MATCH_ALL",
     "PAGE_BREAK",
     "And",
     "DateMatch",

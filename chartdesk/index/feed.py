@@ -28,10 +28,20 @@ from typing import Any
 from sqlalchemy import Connection, func, or_, select
 
 from chartdesk.config import Settings
-from chartdesk.db import Database, bump_counter, documents, get_meta, leases, pages, patients, set_meta, utcnow
+from chartdesk.db import (
+    Database,
+    bump_counter,
+    documents,
+    get_meta,
+    leases,
+    pages,
+    patients,
+    set_meta,
+    utcnow,
+)
 from chartdesk.errors import ConflictError, LeaseLostError
 from chartdesk.faults import fault_point
-from chartdesk.index.filters import Filter, MatchAll
+from chartdesk.index.filters import MATCH_ALL, Filter
 from chartdesk.index.model import PAGE_BREAK, IndexDocument, SearchIndex, SearchResults
 from chartdesk.index.registry import open_index
 from chartdesk.stages import State
@@ -121,7 +131,7 @@ class LiveIndex:
         return self.index
 
     def search(
-        self, query: str, *, visible: Filter, filters: Filter = MatchAll(), offset: int = 0, limit: int = 20
+        self, query: str, *, visible: Filter, filters: Filter = MATCH_ALL, offset: int = 0, limit: int = 20
     ) -> SearchResults:
         return self.fresh().search(query, visible=visible, filters=filters, offset=offset, limit=limit)
 

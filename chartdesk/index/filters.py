@@ -76,6 +76,8 @@ class Not:
 
 Filter = MatchAll | MatchNone | Term | DocIds | DateRange | And | Or | Not
 
+MATCH_ALL = MatchAll()  # the default of optional filter arguments (filters are immutable values)
+
 
 def term(field: str, *values: str) -> Term:
     return Term(field, frozenset(values))

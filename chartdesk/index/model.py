@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from chartdesk.index.filters import Filter, MatchAll
+from chartdesk.index.filters import MATCH_ALL, Filter
 
 PAGE_BREAK = "\f"  # IndexDocument.text joins pages with this; hits name their page by it
 
@@ -108,7 +108,7 @@ class SearchIndex(Protocol):
         """Make added and removed documents durable and visible to this object."""
 
     def search(
-        self, query: str, *, visible: Filter, filters: Filter = MatchAll(), offset: int = 0, limit: int = 20
+        self, query: str, *, visible: Filter, filters: Filter = MATCH_ALL, offset: int = 0, limit: int = 20
     ) -> SearchResults:
         """Search; `visible` and `filters` are applied inside the engine query."""
 

@@ -27,12 +27,19 @@ from tantivy import Occur, Query
 
 from chartdesk.errors import ConflictError, UsageError
 from chartdesk.index import highlight
-from chartdesk.index.filters import Filter, MatchAll
+from chartdesk.index.filters import MATCH_ALL, Filter
 from chartdesk.index.model import Hit, IndexDocument, SearchResults
 from chartdesk.index.query import QueryNode, is_scoring, parse_query
 from chartdesk.index.synonyms import Synonyms, expand_synonyms
 from chartdesk.index.tantivy_query import QueryBuilder, with_filters
-from chartdesk.index.tantivy_schema import RAW, SCHEMA_VERSION, STEM, build_schema, make_analyzers, to_tantivy
+from chartdesk.index.tantivy_schema import (
+    RAW,
+    SCHEMA_VERSION,
+    STEM,
+    build_schema,
+    make_analyzers,
+    to_tantivy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +164,7 @@ class TantivyIndex:
         return int(self._index.searcher().num_docs)
 
     def search(
-        self, query: str, *, visible: Filter, filters: Filter = MatchAll(), offset: int = 0, limit: int = 20
+        self, query: str, *, visible: Filter, filters: Filter = MATCH_ALL, offset: int = 0, limit: int = 20
     ) -> SearchResults:
         _check_page(offset, limit)
         tree = expand_synonyms(parse_query(query), self.synonyms)
@@ -176,7 +183,7 @@ class TantivyIndex:
         return SearchResults(total=found.count, hits=tuple(hits), offset=offset, limit=limit)
 
     def _hits(self, searcher: tantivy.Searcher, tree: QueryNode, docs: list[tantivy.Document], scores: list[float]) -> list[Hit]:
-        texts = [str((doc.get_first("text") or "")) for doc in docs]
+        texts = [str(doc.get_first("text") or "") for doc in docs]
         generator = self._snippet_generator(searcher, tree, texts)
         hits = []
         for doc, text, score in zip(docs, texts, scores, strict=True):
