@@ -30,11 +30,19 @@ log = logging.getLogger(__name__)
     help="config file (default: $CHARTDESK_CONFIG or ./config.toml)",
 )
 @click.option("-v", "--verbose", count=True, help="more log output; -vv for debug and tracebacks")
+@click.option(
+    "--user",
+    "user",
+    envvar="CHARTDESK_USER",
+    default=None,
+    metavar="NAME",
+    help="act as this user ($CHARTDESK_USER); password from a prompt, $CHARTDESK_PASSWORD or a token file",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, user: str | None) -> None:
     """chartdesk: the records desk of a medical office."""
     configure_logging(verbose)
-    ctx.obj = Env(config_path=config_path or config_mod.default_config_path(), verbose=verbose)
+    ctx.obj = Env(config_path=config_path or config_mod.default_config_path(), verbose=verbose, user=user)
 
 
 for command in COMMANDS:

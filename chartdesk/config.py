@@ -175,6 +175,165 @@ class SearchSettings(_Frozen):
     page_size: int = Field(default=20, ge=1, le=200)
 
 
+# ---- access/ and audit/: roles, labels, break-the-glass, logins, audit key ----
+
+
+class Permission(StrEnum):
+    """What a role may do. Document actions also need the document to be visible."""
+
+    search = "search"  # run searches (results show only visible documents)
+    view = "view"  # open a document and its pages
+    download = "download"  # download an original or a PDF copy
+    export = "export"  # export documents in bulk
+    review = "review"  # work the review queue: sees unfiled documents and pending changes
+    reclassify = "reclassify"  # change a document's class
+    file = "file"  # attach a document to a chart or move it to another
+    label = "label"  # set or remove sensitivity labels
+    restrict_chart = "restrict_chart"  # restrict or open a whole chart
+    edit_patient = "edit_patient"  # change a patient's demographics
+    break_glass = "break_glass"  # open a restricted document after giving a reason
+    disclose = "disclose"  # record a release of information outside the practice
+    accounting = "accounting"  # run the accounting-of-disclosures report
+    audit_read = "audit_read"  # query the audit log
+    audit_verify = "audit_verify"  # check the audit chain
+    review_break_glass = "review_break_glass"  # close break-the-glass events after review
+    manage_users = "manage_users"  # add, disable, reset and change the role of users
+    retention = "retention"  # retention schedules, legal holds, disposal
+
+
+DEFAULT_LABELS = ("behavioral_health", "substance_use_disorder", "hiv", "genetic", "reproductive")
+_NAME = r"^[a-z][a-z0-9_]{0,31}$"
+_ALL = "*"
+
+
+class RoleSettings(_Frozen):
+    """One role ([access.roles.NAME]). `classes` and `labels` may be ["*"] (all)."""
+
+    description: str = ""
+    permissions: tuple[Permission, ...] = ()
+    classes: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    restricted_charts: bool = False
+
+
+_P = Permission
+_READ = (_P.search, _P.view, _P.download)
+DEFAULT_ROLES: dict[str, RoleSettings] = {
+    "front_desk": RoleSettings(
+        description="reception: registration, insurance and consent paperwork",
+        permissions=_READ, classes=("insurance_card", "consent_form", "fax_cover_sheet")),
+    "clinician": RoleSettings(
+        description="physicians, nurses: the whole chart except substance-use records",
+        permissions=(*_READ, _P.break_glass), classes=(_ALL,),
+        labels=("behavioral_health", "hiv", "genetic", "reproductive")),
+    "billing": RoleSettings(
+        description="billing staff: insurance and billing documents only",
+        permissions=_READ, classes=("insurance_card", "explanation_of_benefits", "superbill")),
+    "records": RoleSettings(
+        description="health information management: files, labels, releases",
+        permissions=(*_READ, _P.export, _P.review, _P.reclassify, _P.file, _P.label, _P.restrict_chart,
+                     _P.edit_patient, _P.disclose, _P.accounting, _P.retention),
+        classes=(_ALL,), labels=(_ALL,), restricted_charts=True),
+    "compliance": RoleSettings(
+        description="privacy and compliance officer: the audit log and disclosures",
+        permissions=(_P.search, _P.view, _P.break_glass, _P.audit_read, _P.audit_verify,
+                     _P.review_break_glass, _P.accounting), classes=(_ALL,)),
+    "admin": RoleSettings(
+        description="IT: users and the audit chain, no patient documents",
+        permissions=(_P.manage_users, _P.audit_verify)),
+}
+
+
+class LabelRule(_Frozen):
+    """A label given by the pipeline when every criterion the rule names matches
+    (classes, senders, inboxes: any of the list; keywords: any word or phrase in
+    the text, whole words, case-insensitive). Several rules may give one label."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")
+    label: str
+    classes: tuple[str, ...] = ()
+    senders: tuple[str, ...] = ()
+    inboxes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _has_criterion(self) -> LabelRule:
+        if not (self.classes or self.senders or self.inboxes or self.keywords):
+            raise ValueError(f"label rule {self.name!r} names no classes, senders, inboxes or keywords")
+        return self
+
+
+def _kw(name: str, label: str, *words: str) -> LabelRule:
+    return LabelRule(name=name, label=label, keywords=words)
+
+
+DEFAULT_LABEL_RULES: tuple[LabelRule, ...] = (
+    _kw("behavioral-health-words", "behavioral_health", "psychiatric", "psychiatry", "psychotherapy",
+        "major depressive disorder", "bipolar", "schizophrenia", "PHQ-9", "GAD-7", "suicidal ideation"),
+    _kw("substance-use-words", "substance_use_disorder", "substance use disorder", "opioid use disorder",
+        "alcohol use disorder", "buprenorphine", "suboxone", "methadone maintenance", "detoxification"),
+    _kw("hiv-words", "hiv", "HIV", "HIV-1", "antiretroviral", "viral load", "CD4 count", "PrEP"),
+    _kw("genetic-words", "genetic", "genetic testing", "genetic counseling", "BRCA1", "BRCA2",
+        "germline", "exome sequencing", "carrier screening"),
+    _kw("reproductive-words", "reproductive", "pregnancy test", "termination of pregnancy", "abortion",
+        "contraception", "IVF", "in vitro fertilization", "prenatal"),
+)
+
+
+class BreakGlassSettings(_Frozen):
+    default_minutes: int = Field(default=60, ge=1, le=1440)
+    max_minutes: int = Field(default=480, ge=1, le=10080)
+    min_reason_chars: int = Field(default=15, ge=1, le=500)
+
+    @model_validator(mode="after")
+    def _order(self) -> BreakGlassSettings:
+        if self.default_minutes > self.max_minutes:
+            raise ValueError("break_glass.default_minutes is more than break_glass.max_minutes")
+        return self
+
+
+class LoginSettings(_Frozen):
+    max_failed: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    min_password_length: int = Field(default=12, ge=8, le=128)
+    token_days: int = Field(default=90, ge=1, le=3650)
+    session_idle_minutes: int = Field(default=15, ge=1, le=1440)
+    session_max_hours: int = Field(default=12, ge=1, le=168)
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8192, le=4194304)
+    argon2_parallelism: int = Field(default=1, ge=1, le=16)
+
+
+class AccessSettings(_Frozen):
+    """[access] in config.toml; the policy and audit rooms read it."""
+
+    labels: tuple[str, ...] = DEFAULT_LABELS
+    roles: dict[str, RoleSettings] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+    label_rules: tuple[LabelRule, ...] = DEFAULT_LABEL_RULES
+    break_glass: BreakGlassSettings = BreakGlassSettings()
+    login: LoginSettings = LoginSettings()
+    audit_key_file: Path | None = None  # None: <data_dir>/keys/audit.key
+    audit_checkpoint_file: Path | None = None  # None: <data_dir>/keys/audit-checkpoint.json
+    disclosure_years: int = Field(default=6, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _check_names(self) -> AccessSettings:
+        import re
+
+        for name in (*self.labels, *self.roles):
+            if not re.match(_NAME, name) or name == "system":
+                raise ValueError(f"label or role name {name!r}: use lower-case letters, digits and _")
+        known = set(self.labels)
+        for role_name, role in self.roles.items():
+            unknown = set(role.labels) - known - {_ALL}
+            if unknown:
+                raise ValueError(f"role {role_name} names unknown labels {sorted(unknown)}")
+        for rule in self.label_rules:
+            if rule.label not in known:
+                raise ValueError(f"label rule {rule.name!r} gives unknown label {rule.label!r}")
+        return self
+
+
 class Settings(_Frozen):
     """The whole configuration. `config_path` is where it was read from."""
 
@@ -188,6 +347,7 @@ class Settings(_Frozen):
     classify: ClassifySettings = ClassifySettings()
     match: MatchSettings = MatchSettings()
     classes: dict[str, DocClassSettings] = Field(default_factory=_default_classes)
+    access: AccessSettings = AccessSettings()
 
     @field_validator("classes")
     @classmethod
@@ -201,6 +361,15 @@ class Settings(_Frozen):
             if required not in value:
                 raise ValueError(f"[classes.{required}] is required (the classifier falls back on it)")
         return value
+
+    @model_validator(mode="after")
+    def _check_access_classes(self) -> Settings:
+        known = set(self.classes) | {_ALL}
+        named = {c for r in self.access.roles.values() for c in r.classes}
+        named |= {c for rule in self.access.label_rules for c in rule.classes}
+        if named - known:
+            raise ValueError(f"[access] names document classes not in [classes]: {sorted(named - known)}")
+        return self
 
     @model_validator(mode="after")
     def _check_layout(self) -> Settings:
@@ -299,6 +468,8 @@ _PATH_KEYS = {
     ("ocr", "tessdata_dir"),
     ("search", "synonyms_file"),
     ("classify", "model_file"),
+    ("access", "audit_key_file"),
+    ("access", "audit_checkpoint_file"),
 }
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Column,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 
 metadata = MetaData()
@@ -330,3 +332,175 @@ patient_merges = Table(
     Column("at", UTCDateTime(), nullable=False),
     Column("documents_moved", Integer, nullable=False, default=0),
 )
+
+# ---- access/ and audit/: users, grants, labels, the audit chain, disclosures ----
+
+# Local accounts. `password_hash` is an argon2id PHC string (parameters inside).
+# A wrong password counts in `failed_logins`; reaching the limit sets `locked_until`.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False, default=""),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("disabled", Integer, nullable=False, default=0),
+    Column("must_change_password", Integer, nullable=False, default=0),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime(), nullable=True),
+    Column("last_login_at", UTCDateTime(), nullable=True),
+    Column("password_changed_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Tokens for scripts (`chartdesk users token`): only a SHA-256 of the secret is kept.
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# Break-the-glass grants: one user, one document or a whole chart, until
+# `expires_at`; each waits for a compliance officer's review.
+access_grants = Table(
+    "access_grants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("document_id", Integer, nullable=True),
+    Column("patient_id", Integer, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("granted_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("review_status", String(16), nullable=False, default="pending"),  # pending | accepted | concern
+    Column("reviewed_by", Integer, nullable=True),
+    Column("reviewed_at", UTCDateTime(), nullable=True),
+    Column("review_note", Text, nullable=True),
+)
+Index("ix_access_grants_user", access_grants.c.user_id, access_grants.c.expires_at)
+
+# A person's decision on one label of one document ("add" or "remove"); the
+# label stage applies these over its rules, so a re-run keeps them.
+label_overrides = Table(
+    "label_overrides",
+    metadata,
+    Column("document_id", Integer, primary_key=True),
+    Column("label", String(32), primary_key=True),
+    Column("mode", String(8), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+# Documents whose access attributes changed: until the index holds `version`
+# (documents.indexed_version >= version) search excludes them for all but records.
+access_changes = Table(
+    "access_changes",
+    metadata,
+    Column("document_id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+# The audit log: an HMAC-SHA256 chain (chartdesk/audit/chain.py). Append-only:
+# the triggers below refuse UPDATE and DELETE; nothing deletes events, not even
+# the disposal of the documents they name (hence no foreign keys).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("actor", String(64), nullable=False, index=True),
+    Column("actor_id", Integer, nullable=True),
+    Column("role", String(32), nullable=False),
+    Column("action", String(40), nullable=False, index=True),
+    Column("document_id", Integer, nullable=True, index=True),
+    Column("patient_id", Integer, nullable=True, index=True),
+    Column("outcome", String(16), nullable=False),
+    Column("client", String(200), nullable=False),
+    Column("break_glass", Integer, nullable=False, default=0),
+    Column("detail", Text, nullable=False),  # canonical JSON, hashed as stored
+    Column("key_id", String(16), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The chain's head, one row: writers lock it (FOR UPDATE on PostgreSQL; the
+# write transaction's lock on SQLite) so concurrent writers make one chain.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The register of disclosures: releases of information outside the practice.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("patient_id", Integer, nullable=False),
+    Column("disclosed_on", Date, nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("recipient_address", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("document_ids", JSON, nullable=False, default=list),
+    Column("purpose", Text, nullable=False),
+    Column("released_by_id", Integer, nullable=True),
+    Column("released_by", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+Index("ix_disclosures_patient", disclosures.c.patient_id, disclosures.c.disclosed_on)
+
+_GENESIS = "0" * 64
+_APPEND_ONLY = "audit events are append-only"
+_HEAD_FORWARD = "the audit head only moves forward"
+# Both dialects' guards, side by side; each runs only on its own database.
+_EVENT_GUARDS = {
+    "sqlite": (
+        f"CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+        f"CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION chartdesk_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{_APPEND_ONLY}' USING ERRCODE = 'integrity_constraint_violation'; END $$",
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION chartdesk_audit_append_only()",
+        "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION chartdesk_audit_append_only()",
+    ),
+}
+_HEAD_GUARDS = {
+    "sqlite": (
+        f"CREATE TRIGGER IF NOT EXISTS audit_head_forward BEFORE UPDATE ON audit_head "
+        f"WHEN NEW.seq < OLD.seq OR NEW.id != OLD.id BEGIN SELECT RAISE(ABORT, '{_HEAD_FORWARD}'); END",
+        f"CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head "
+        f"BEGIN SELECT RAISE(ABORT, '{_HEAD_FORWARD}'); END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION chartdesk_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN IF TG_OP <> 'UPDATE' OR NEW.seq < OLD.seq OR NEW.id <> OLD.id THEN "
+        f"RAISE EXCEPTION '{_HEAD_FORWARD}' USING ERRCODE = 'integrity_constraint_violation'; "
+        "END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head "
+        "FOR EACH ROW EXECUTE FUNCTION chartdesk_audit_head_forward()",
+        "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head "
+        "FOR EACH STATEMENT EXECUTE FUNCTION chartdesk_audit_head_forward()",
+    ),
+}
+event.listen(
+    audit_head, "after_create", DDL(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{_GENESIS}')")
+)
+for _table, _guards in ((audit_events, _EVENT_GUARDS), (audit_head, _HEAD_GUARDS)):
+    for _dialect, _statements in _guards.items():
+        for _sql in _statements:
+            event.listen(_table, "after_create", DDL(_sql).execute_if(dialect=_dialect))
