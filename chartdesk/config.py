@@ -63,6 +63,7 @@ class IngestSettings(_Frozen):
 
 
 class OcrSettings(_Frozen):
+    engine: str = Field(default="tesseract", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     languages: tuple[str, ...] = ("eng",)
     tessdata_dir: Path | None = None
     min_text_chars: int = Field(default=25, ge=0)
