@@ -335,6 +335,43 @@ class AccessSettings(_Frozen):
         return self
 
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class WebSettings(_Frozen):
+    """[web] in config.toml: the web UI (chartdesk/web/). Session timeouts and
+    lock-out are [access.login]'s. The shipped config.toml turns the UI on and
+    names the service account; a config without [web] (tests, scripts) runs the
+    pipeline alone and stays the user that started it."""
+
+    enabled: bool = False  # `chartdesk run` serves the web UI too
+    host: str = "127.0.0.1"
+    port: int = Field(default=8440, ge=1, le=65535)
+    tls_certificate: Path | None = None
+    tls_key: Path | None = None
+    proxy_addresses: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-* headers are believed
+    secure_cookies: bool = False  # force the Secure flag (e.g. TLS ends at a proxy that does not say so)
+    service_user: str = Field(default="", pattern=r"^([a-z_][a-z0-9_-]{0,31})?$")  # "": stay who started it
+    login_attempts_per_minute: int = Field(default=20, ge=1, le=10_000)  # per client address
+    max_sessions: int = Field(default=2000, ge=10, le=1_000_000)
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_certificate is not None
+
+    @model_validator(mode="after")
+    def _check_transport(self) -> WebSettings:
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            raise ValueError("web.tls_certificate and web.tls_key go together: set both or neither")
+        if self.host not in _LOOPBACK and not self.tls and not self.proxy_addresses:
+            raise ValueError(
+                f"web.host {self.host!r} serves other computers without TLS (passwords would cross the "
+                "network in the clear): set web.tls_certificate and web.tls_key, or put a reverse proxy "
+                "in front and name it in web.proxy_addresses"
+            )
+        return self
+
+
 class Settings(_Frozen):
     """The whole configuration. `config_path` is where it was read from."""
 
@@ -349,6 +386,7 @@ class Settings(_Frozen):
     match: MatchSettings = MatchSettings()
     classes: dict[str, DocClassSettings] = Field(default_factory=_default_classes)
     access: AccessSettings = AccessSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("classes")
     @classmethod
@@ -471,6 +509,8 @@ _PATH_KEYS = {
     ("classify", "model_file"),
     ("access", "audit_key_file"),
     ("access", "audit_checkpoint_file"),
+    ("web", "tls_certificate"),
+    ("web", "tls_key"),
 }
 
 

@@ -1,6 +1,7 @@
 """The service process tree: inbox watchers in the main process, worker
 processes (started with `spawn`, one per core by default) that run the stages,
-and a supervisor loop that restarts a worker that died.
+and a supervisor loop that restarts a worker that died; the web UI (uvicorn)
+serves from a thread of the main process when web.enabled is on.
 
 Workers are processes because OCR and speech are CPU-bound; they are spawned,
 not forked, because native libraries (OpenMP, CTranslate2, tantivy) may already
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pwd
 import signal
 import threading
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from typing import Any
 from chartdesk import pipeline
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings
+from chartdesk.errors import ConfigError
 from chartdesk.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -110,11 +113,15 @@ def run_service(
     stop: threading.Event | None = None,
     on_ready: Callable[[App, WorkerPool], Any] | None = None,
 ) -> None:
-    """Run watchers and workers until SIGTERM/SIGINT or `stop` is set."""
+    """Run watchers, workers and (when web.enabled) the web UI until SIGTERM/SIGINT
+    or `stop` is set. Started as root, it binds the web port and loads TLS, then
+    runs as web.service_user before touching any data."""
     from chartdesk.ingest import InboxWatcher
     from chartdesk.reconcile import reconcile
 
     stop = stop or threading.Event()
+    web = _prepare_web(settings)
+    drop_privileges(settings)
     app = open_app(settings)
     report = reconcile(app)
     for line in report.lines():
@@ -126,13 +133,84 @@ def run_service(
             signal.signal(sig, lambda *_: stop.set())
     pool.start()
     watcher.start()
+    if web is not None:
+        web.start()
     log.info("chartdesk running: %s workers, inboxes %s", pool.count, ", ".join(i.name for i in settings.inboxes))
     try:
         if on_ready:
             on_ready(app, pool)
         while not stop.wait(SUPERVISE_SECONDS):
             pool.supervise()
+            if web is not None and not web.alive():
+                log.error("the web UI stopped; stopping the service so that it is restarted whole")
+                break
     finally:
+        if web is not None:
+            web.stop()
         watcher.stop()
         pool.stop()
         app.close()
+
+
+def _prepare_web(settings: Settings) -> Any:
+    """The web server with its port bound and TLS loaded, or None when web.enabled is off."""
+    if not settings.web.enabled:
+        return None
+    from chartdesk.web import WebServer
+
+    server = WebServer(settings)
+    server.prepare()
+    return server
+
+
+# ---------------------------------------------------------------- running as root
+
+
+def drop_privileges(settings: Settings) -> int | None:
+    """Started as root: hand the data directory to web.service_user and become
+    that account for good (groups, gid, uid). Returns the uid run as, or None
+    when not root. An empty service_user keeps root (logged as a warning)."""
+    if os.geteuid() != 0:
+        return None
+    name = settings.web.service_user
+    if not name:
+        log.warning("running as root: set web.service_user to an unprivileged account")
+        return 0
+    try:
+        account = pwd.getpwnam(name)
+    except KeyError:
+        raise ConfigError(
+            f"chartdesk was started as root and its service account {name!r} does not exist",
+            remedy=f"create it (adduser --system --group --no-create-home {name}) or set web.service_user",
+        ) from None
+    if account.pw_uid == 0:
+        raise ConfigError(f"web.service_user {name!r} is root", remedy="name an unprivileged account")
+    _hand_over(settings, account.pw_uid, account.pw_gid)
+    os.setgroups([])
+    os.setgid(account.pw_gid)
+    os.setuid(account.pw_uid)
+    os.environ["HOME"] = account.pw_dir or "/"
+    _check_dropped()
+    log.info("running as the service account (uid %s)", account.pw_uid)
+    return account.pw_uid
+
+
+def _hand_over(settings: Settings, uid: int, gid: int) -> None:
+    """The data directory (and inbox folders root created) belong to the service account."""
+    data = settings.data_dir
+    if data.exists():
+        for root, dirs, files in os.walk(data):
+            for entry in (root, *(os.path.join(root, n) for n in (*dirs, *files))):
+                if os.lstat(entry).st_uid != uid:
+                    os.lchown(entry, uid, gid)
+    for inbox in settings.inboxes:
+        if inbox.path.exists() and inbox.path.stat().st_uid == 0:
+            os.chown(inbox.path, uid, gid)
+
+
+def _check_dropped() -> None:
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise ConfigError("could not give up root privileges", remedy="start chartdesk as its service account instead")

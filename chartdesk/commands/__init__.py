@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from chartdesk.commands import pipeline as _pipeline
+from chartdesk.commands import serve as _serve
 from chartdesk.commands import users as _users
 
-COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS]
+COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_serve.COMMANDS]

@@ -1,0 +1,12 @@
+"""The pages, one module per area. `ROUTERS` is what the app factory includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from chartdesk.web.routes import login, static
+
+ROUTERS: tuple[APIRouter, ...] = (
+    static.router,
+    login.router,
+)
