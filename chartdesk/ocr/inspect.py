@@ -38,7 +38,7 @@ _JS_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/JS\n", b"/JS\r")
 class FileFacts:
     media_type: str
     page_count: int
-    width: int  # the largest page, in pixels as it will be processed
+    width: int  # the largest page in pixels: PDF pages at ocr.render_dpi (or their image, if larger)
     height: int
     largest_image_pixels: int  # width x height of the largest image (embedded or the file's own)
     flags: dict[str, Any] = field(default_factory=dict)

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 # down ones at ~33. Below this the page's orientation is checked.
 LOW_CONFIDENCE = 60.0
 # An engine that does not return this long after its own deadline is hung.
-HANG_GRACE_SECONDS = 5.0
+HANG_GRACE_SECONDS = 5.0  # at most the page timeout itself, at least 2 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,8 @@ def recognize(engine: OcrEngine, image: Image.Image, dpi: int, settings: OcrSett
 
     worker = threading.Thread(target=call, name="ocr-page", daemon=True)
     worker.start()
-    worker.join(timeout + HANG_GRACE_SECONDS)
+    # tesseract notices its deadline only between steps (layout analysis first)
+    worker.join(timeout + max(2.0, min(HANG_GRACE_SECONDS, timeout)))
     if worker.is_alive():
         discard_engine(settings)
         log.warning("OCR engine %s did not return within %.0f s; abandoned", engine.name, timeout)
