@@ -22,6 +22,7 @@ from chartdesk.index.query import DateTerm, Phrase, Prefix, QueryNode, Word, pos
 
 Tokenize = Callable[[str], list[str]]
 FUZZY_MIN_CHARS = 5
+OCR_NEAR_MIN_CHARS = 8
 
 
 def matched_tokens(tree: QueryNode, text: str, tokenize: Tokenize, *, fuzzy: bool, fold_ocr: bool) -> set[str]:
@@ -53,7 +54,18 @@ def _word_matches(token: str, doc_tokens: set[str], *, fuzzy: bool, fold_ocr: bo
     if fold_ocr and any(ch.isalpha() for ch in token):
         folded = ocr_fold(token)
         found |= {t for t in doc_tokens if len(t) >= len(folded) - 2 and ocr_fold(t) == folded}
+        if fuzzy and len(folded) >= OCR_NEAR_MIN_CHARS:
+            found |= {t for t in doc_tokens if _ocr_near(ocr_fold(t), folded)}
     return found
+
+
+def _ocr_near(candidate: str, folded: str) -> bool:
+    """The tantivy backend's rule for long OCR-garbled words (tantivy_query._ocr_near)."""
+    return (
+        candidate[:2] == folded[:2]
+        and abs(len(candidate) - len(folded)) <= 1
+        and OSA.distance(candidate, folded, score_cutoff=2) <= 2
+    )
 
 
 def snippet_html(fragment: str, ranges: Iterable[tuple[int, int]]) -> str:

@@ -96,7 +96,11 @@ class QueryAnd:
 
 @dataclass(frozen=True, slots=True)
 class QueryOr:
+    """Any of the parts. `synonyms`: the parts are other forms of one concept
+    (made by synonyms.expand_synonyms; the first part is what was typed)."""
+
     parts: tuple[QueryNode, ...]
+    synonyms: bool = False
 
 
 @dataclass(frozen=True, slots=True)

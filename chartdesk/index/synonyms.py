@@ -153,4 +153,4 @@ def _expand_run(words: list[Word | Phrase], synonyms: Synonyms) -> list[QueryNod
 def _alternatives(typed: list[Word | Phrase], form: Form, group: tuple[Form, ...]) -> QueryNode:
     as_typed: QueryNode = typed[0] if len(typed) == 1 else QueryAnd(tuple(typed))
     others = [Word(f[0]) if len(f) == 1 else Phrase(" ".join(f)) for f in group if f != form and f != _singular(form)]
-    return QueryOr((as_typed, *others))
+    return QueryOr((as_typed, *others), synonyms=True)

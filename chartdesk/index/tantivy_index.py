@@ -168,8 +168,9 @@ class TantivyIndex:
     ) -> SearchResults:
         _check_page(offset, limit)
         tree = expand_synonyms(parse_query(query), self.synonyms)
-        engine_query = with_filters(self.builder.build(tree), [self.builder.filter(visible), self.builder.filter(filters)])
         searcher = self._index.searcher()
+        user_query = self.builder.build(tree, searcher)
+        engine_query = with_filters(user_query, [self.builder.filter(visible), self.builder.filter(filters)])
         if limit == 0:
             total = searcher.search(engine_query, 1, count=True).count
             return SearchResults(total=total, hits=(), offset=offset, limit=limit)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import tantivy
+from rapidfuzz.distance import OSA
 from tantivy import FieldType, Occur, Query
 
 from chartdesk.index import filters as F
@@ -31,8 +32,11 @@ from chartdesk.index.query import (
 from chartdesk.index.tantivy_schema import Analyzers, as_datetime
 
 FUZZY_MIN_CHARS = 5
+OCR_NEAR_MIN_CHARS = 8  # long words in OCR text: two confusions still match (bench/search_quality)
+OCR_NEAR_MAX_TERMS = 64
 PROXIMITY_SLOP = 3
 TIE_BREAKER = 0.1
+SYNONYM_WEIGHT = 1.0  # another form of the typed concept, per word of that form
 
 # Boosts, highest first: what a person means most likely ranks first.
 BOOST = {
@@ -49,6 +53,7 @@ BOOST = {
     "names_fuzzy": 0.8,
     "ocr": 0.5,
     "fuzzy": 0.4,
+    "ocr_near": 0.3,
     "prefix": 1.0,
     "prefix_names": 2.0,
 }
@@ -60,12 +65,25 @@ class QueryBuilder:
         self.an = analyzers
         self.fuzzy = fuzzy
         self.fold_ocr = fold_ocr
+        self._searcher: tantivy.Searcher | None = None
+        self._negated = 0
 
     # ------------------------------------------------------------ user query
 
-    def build(self, node: QueryNode) -> Query:
-        q = self._node(node)
+    def build(self, node: QueryNode, searcher: tantivy.Searcher | None = None) -> Query:
+        """The engine query for a tree; `searcher` lets OCR matching look up index terms."""
+        self._searcher, self._negated = searcher, 0
+        try:
+            q = self._node(node)
+        finally:
+            self._searcher = None
         return q if q is not None else Query.empty_query()
+
+    @property
+    def _loose(self) -> bool:
+        """Fuzzy and OCR matching widen what is found; under a NOT they would widen
+        what is excluded, so there only exact words and stems count."""
+        return self._negated == 0
 
     def _node(self, node: QueryNode) -> Query | None:
         handlers: dict[type, Callable[[QueryNode], Query | None]] = {
@@ -93,12 +111,27 @@ class QueryBuilder:
             _boost(self._term("title", s), "title"),
             _boost(self._term("names", r), "names"),
         ]
-        if self.fuzzy and len(r) >= FUZZY_MIN_CHARS and not r.isdigit():
+        if self._loose and self.fuzzy and len(r) >= FUZZY_MIN_CHARS and not r.isdigit():
             clauses.append(_boost(Query.fuzzy_term_query(self.schema, "raw", r, distance=1), "fuzzy"))
             clauses.append(_boost(Query.fuzzy_term_query(self.schema, "names", r, distance=1), "names_fuzzy"))
-        if self.fold_ocr and any(ch.isalpha() for ch in r):
+        if self._loose and self.fold_ocr and any(ch.isalpha() for ch in r):
             clauses.append(_boost(self._term("ocr", ocr_fold(r)), "ocr"))
+            if (near := self._ocr_near(ocr_fold(r))) is not None:
+                clauses.append(_boost(near, "ocr_near"))
         return Query.disjunction_max_query(clauses, TIE_BREAKER)
+
+    def _ocr_near(self, folded: str) -> Query | None:
+        """OCR-folded index terms two edits from a long word, same first two letters
+        and length within one (tantivy's distance-2 automaton also matched
+        "follow" for "followup" and "cardiology" for "radiology")."""
+        if not self.fuzzy or self._searcher is None or len(folded) < OCR_NEAR_MIN_CHARS:
+            return None
+        candidates = self._searcher.terms_with_prefix("ocr", folded[:2])
+        near = [
+            t for t, _count in candidates
+            if abs(len(t) - len(folded)) <= 1 and t != folded and OSA.distance(t, folded, score_cutoff=2) <= 2
+        ][:OCR_NEAR_MAX_TERMS]
+        return Query.term_set_query(self.schema, "ocr", near) if near else None
 
     def _phrase(self, node: QueryNode) -> Query | None:
         assert isinstance(node, Phrase)
@@ -112,7 +145,7 @@ class QueryBuilder:
             _boost(Query.phrase_query(self.schema, "names", raw), "phrase_names"),
             _boost(Query.phrase_query(self.schema, "title", stem), "title"),
         ]
-        if self.fold_ocr:
+        if self._loose and self.fold_ocr:
             clauses.append(_boost(Query.phrase_query(self.schema, "ocr", [ocr_fold(t) for t in raw]), "ocr"))
         return Query.disjunction_max_query(clauses, TIE_BREAKER)
 
@@ -152,7 +185,7 @@ class QueryBuilder:
             if q is not None:
                 clauses.append((occur, q))
         for part in node.parts:
-            if isinstance(part, QueryNot) and (q := self._node(part.part)) is not None:
+            if isinstance(part, QueryNot) and (q := self._excluded(part.part)) is not None:
                 clauses.append((Occur.MustNot, q))
         if not any(occur == Occur.Must for occur, _ in clauses):
             if not any(occur == Occur.MustNot for occur, _ in clauses):
@@ -171,13 +204,35 @@ class QueryBuilder:
 
     def _or(self, node: QueryNode) -> Query | None:
         assert isinstance(node, QueryOr)
+        if node.synonyms:
+            return self._synonyms(node)
         subs = [q for p in node.parts if (q := self._node(p)) is not None]
         if not subs:
             return None
         return subs[0] if len(subs) == 1 else Query.boolean_query([(Occur.Should, q) for q in subs])
 
+    def _synonyms(self, node: QueryOr) -> Query | None:
+        """Forms of one concept score alike: the best form counts, and a form of n
+        words is scaled by 1/n (a phrase sums n words' scores); the typed form keeps 1."""
+        subs = []
+        for number, part in enumerate(node.parts):
+            q = self._node(part)
+            if q is not None:
+                words = max(1, len(self.an.raw_tokens(_text_of(part))))
+                subs.append(q if number == 0 else Query.boost_query(q, SYNONYM_WEIGHT / words))
+        if not subs:
+            return None
+        return subs[0] if len(subs) == 1 else Query.disjunction_max_query(subs, TIE_BREAKER)
+
+    def _excluded(self, part: QueryNode) -> Query | None:
+        self._negated += 1
+        try:
+            return self._node(part)
+        finally:
+            self._negated -= 1
+
     def _not(self, part: QueryNode) -> Query | None:
-        inner = self._node(part)
+        inner = self._excluded(part)
         if inner is None:
             return None
         return Query.boolean_query([(Occur.Must, _const(Query.all_query())), (Occur.MustNot, inner)])
@@ -218,6 +273,10 @@ class QueryBuilder:
             as_datetime(start) if start is not None else None,  # type: ignore[arg-type]
             as_datetime(end) if end is not None else None,  # type: ignore[arg-type]
         )
+
+
+def _text_of(node: QueryNode) -> str:
+    return node.text if isinstance(node, Word | Phrase) else ""
 
 
 def prefix_pattern(token: str) -> str:

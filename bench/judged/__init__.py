@@ -1,0 +1,1 @@
+"""The search-quality bench's own corpus generator and its judged queries."""
