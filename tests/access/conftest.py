@@ -50,3 +50,34 @@ def add_user(app: App) -> Callable[..., access.Principal]:
                                     client="test")
 
     return add
+
+
+def insert_patient(conn: Any, *, mrn: str, restricted: bool = False) -> int:
+    from chartdesk.db import patients, utcnow
+
+    now = utcnow()
+    return int(conn.execute(patients.insert().values(
+        mrn=mrn, family_name="Test", given_name="Patient", restricted=int(restricted), created_at=now,
+        updated_at=now)).inserted_primary_key[0])
+
+
+def insert_document(
+    conn: Any, *, doc_class: str | None = "progress_note", labels: tuple[str, ...] = (), state: str = "indexed",
+    patient_id: int | None = None, text: str = "", inbox: str | None = "scans", flags: dict[str, Any] | None = None,
+    labelled: bool = True, indexed: bool = True,
+) -> int:
+    """A document row as the pipeline leaves it (and its one page of text)."""
+    import hashlib
+
+    from chartdesk.db import documents, pages, utcnow
+
+    now = utcnow()
+    flags = {**(flags or {}), **({"labelled": True} if labelled else {})}
+    doc_id = int(conn.execute(documents.insert().values(
+        sha256=hashlib.sha256(text.encode() + str(now).encode()).hexdigest(), size_bytes=len(text) or 1,
+        media_type="application/pdf", kind="pdf", original_name="scan.pdf", source="scan", inbox=inbox,
+        received_at=now, state=state, stage=None, attempts=0, generation=1, flags=flags, doc_class=doc_class,
+        patient_id=patient_id, labels=list(labels), index_version=1, indexed_version=1 if indexed else 0,
+        updated_at=now)).inserted_primary_key[0])
+    conn.execute(pages.insert().values(document_id=doc_id, page_no=1, text=text, method="text_layer"))
+    return doc_id
