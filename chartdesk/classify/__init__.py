@@ -30,7 +30,7 @@ from chartdesk.classify.stages import (
     review_threshold,
     write_review_item,
 )
-from chartdesk.classify.training import ModelUnusable, TrainingReport, ensure, load, model_path, retrain, train
+from chartdesk.classify.training import ModelUnusable, TrainingReport, ensure, load, model_path, retrain, save, train
 
 __all__ = [
     "COVER_CLASS",
@@ -78,7 +78,13 @@ __all__ = [
     "policy",
     "read_cover",
     "retrain",
+    "save",
     "review_threshold",
     "train",
     "write_review_item",
 ]
+
+# The stage objects the pipeline's stage table names ("chartdesk.classify:classify_stage").
+classify_stage = ClassifyStage()
+match_stage = MatchStage()
+__all__ += ["classify_stage", "match_stage"]
