@@ -176,6 +176,14 @@ def test_fuzzy_can_be_turned_off(index_factory, tmp_path) -> None:  # noqa: ANN0
         index.close()
 
 
+def test_not_excludes_only_what_is_written(corpus_index: SearchIndex) -> None:
+    """Fuzzy and OCR matching widen what is found, never what NOT excludes."""
+    radiology = reference(term("doc_class", "radiology"))
+    assert ids(corpus_index, "class:radiology -cardiomegally") == radiology  # a typo excludes nothing
+    assert ids(corpus_index, "class:radiology -cardiomegaly") == radiology - {6}
+    assert ids(corpus_index, "card* -radiology") == {5, 6, 7, 8}  # "radiology" is not "cardiology"
+
+
 @pytest.mark.parametrize("query", ["congestive heart failure", "ankle edema", "heart failure furosemide"])
 def test_ocr_noise_does_not_hide_a_fax(corpus_index: SearchIndex, query: str) -> None:
     assert 11 in ids(corpus_index, query)
