@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ INDEX_STAGE = "index"
 GENERATION_KEY = "index_generation"
 IDENTITY_KEY = "index_identity"
 REBUILD_BATCH = 1000
+LABELLED_FLAG = "labelled"  # documents.flags key set by the label stage (access room)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +143,19 @@ class LiveIndex:
         self.index.close()
 
 
-def status_of(*, doc_class: str | None, state: str) -> str:
-    """The filter field `status`. Review wins: a document awaiting review is never shown as filed."""
+def status_of(*, doc_class: str | None, state: str, flags: Mapping[str, Any] | None = None) -> str:
+    """The filter field `status`: "review" while a person must look at it, "filed"
+    once classified and labelled, "unclassified" before that.
+
+    Must equal access.document_status (the policy's view of the same document), or a
+    search could show what `may` refuses; tests/index/test_feed.py checks both
+    agree. (Not imported from access: access imports this room.)
+    """
     if state == State.needs_review:
         return "review"
-    return "unclassified" if doc_class is None else "filed"
+    if doc_class is None or not (flags or {}).get(LABELLED_FLAG):
+        return "unclassified"
+    return "filed"
 
 
 # ---------------------------------------------------------------- lease
@@ -251,7 +260,7 @@ def _document(row: Any, text: str, patient: Any) -> IndexDocument:
         doc_date=row.doc_date,
         received=row.received_at.astimezone().date(),  # the office's calendar day
         labels=tuple(str(label) for label in (row.labels or ())),
-        status=status_of(doc_class=row.doc_class, state=row.state),
+        status=status_of(doc_class=row.doc_class, state=row.state, flags=flags),
         chart_restricted=bool(patient.restricted) if patient is not None else False,
     )
 

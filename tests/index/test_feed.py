@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from chartdesk.access import document_status
 from chartdesk.app import App, open_app
 from chartdesk.config import from_dict
 from chartdesk.db import documents, get_meta, leases, pages, patients, utcnow
@@ -28,6 +29,7 @@ from chartdesk.index import (
     index_pending,
     open_index,
     rebuild,
+    status_of,
     term,
 )
 from chartdesk.index import feed as feed_mod
@@ -80,13 +82,14 @@ def add_patient(desk: Desk, pid: int, family: str, given: str, *, born: dt.date 
 
 def add_document(desk: Desk, doc_id: int, page_texts: list[str], *, state: str = State.matched, stage: str | None = "index",
                  doc_class: str | None = "lab_result", patient_id: int | None = None, version: int = 1,
-                 labels: tuple[str, ...] = ()) -> None:
+                 labels: tuple[str, ...] = (), labelled: bool = True) -> None:
     now = utcnow()
     with desk.db.write() as conn:
         conn.execute(documents.insert().values(
             id=doc_id, sha256=f"{doc_id:064x}", size_bytes=100, media_type="application/pdf", kind="pdf",
             original_name=f"scan-{doc_id}.pdf", source="fax", inbox="faxes", received_at=now, state=state,
-            stage=stage, attempts=0, generation=1, flags={}, doc_class=doc_class, patient_id=patient_id,
+            stage=stage, attempts=0, generation=1, flags={"labelled": True} if labelled else {},
+            doc_class=doc_class, patient_id=patient_id,
             labels=list(labels), index_version=version, indexed_version=0, updated_at=now,
         ))
         for number, text in enumerate(page_texts, start=1):
@@ -146,6 +149,21 @@ def test_a_batch_indexes_records_versions_and_finishes_the_stage(desk: Desk) -> 
         assert get_meta(conn, "index_generation") is not None
         assert conn.execute(select(leases)).first() is None, "the lease is released after the batch"
     assert index_pending(desk.db, desk.settings, worker_id=WORKER) == 0
+
+
+@pytest.mark.parametrize("state", sorted(State.INDEXABLE))
+@pytest.mark.parametrize("doc_class", [None, "lab_result"])
+@pytest.mark.parametrize("flags", [None, {}, {"labelled": True}, {"labelled": False}])
+def test_status_agrees_with_the_access_policy(state: str, doc_class: str | None, flags: dict[str, bool] | None) -> None:
+    """The index's status field must be what access.may() reads, or search could leak."""
+    assert status_of(doc_class=doc_class, state=state, flags=flags) == document_status(state=state, doc_class=doc_class, flags=flags)
+
+
+def test_a_classified_but_unlabelled_document_is_not_filed(desk: Desk) -> None:
+    add_document(desk, 1, ["potassium"], labelled=False)
+    index_pending(desk.db, desk.settings, worker_id=WORKER)
+    assert search_ids(desk, "potassium", visible=term("status", "filed")) == set()
+    assert search_ids(desk, "potassium", visible=term("status", "unclassified")) == {1}
 
 
 def test_the_page_of_a_hit_is_the_page_in_the_database(desk: Desk) -> None:
