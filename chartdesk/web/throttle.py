@@ -1,8 +1,9 @@
-"""Login attempts per client address, on top of the per-account lock-out.
+"""Failed logins per client address, on top of the per-account lock-out.
 
 The access room locks an account after repeated wrong passwords; this stops one
 computer from trying many user names. A sliding window of one minute per
-address, kept in memory with a bound on how many addresses are remembered.
+address counts failures only (a busy front desk logging in is never slowed),
+kept in memory with a bound on how many addresses are remembered.
 """
 
 from __future__ import annotations
@@ -23,20 +24,24 @@ class LoginThrottle:
         self._lock = threading.Lock()
         self._seen: OrderedDict[str, deque[float]] = OrderedDict()
 
-    def allow(self, address: str) -> bool:
-        """Count one attempt from `address`; False once the minute's budget is spent."""
-        now = self.clock()
+    def blocked(self, address: str) -> bool:
+        """True once `address` has spent the minute's budget of failed logins."""
         with self._lock:
-            times = self._seen.pop(address, None) or deque()
-            while times and now - times[0] >= WINDOW_SECONDS:
-                times.popleft()
-            allowed = len(times) < self.per_minute
-            if allowed:
-                times.append(now)
-            self._seen[address] = times
+            return len(self._recent(address)) >= self.per_minute
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address).append(self.clock())
             while len(self._seen) > MAX_ADDRESSES:
                 self._seen.popitem(last=False)
-            return allowed
+
+    def _recent(self, address: str) -> deque[float]:
+        now = self.clock()
+        times = self._seen.pop(address, None) or deque()
+        while times and now - times[0] >= WINDOW_SECONDS:
+            times.popleft()
+        self._seen[address] = times
+        return times
 
     def wait_seconds(self, address: str) -> int:
         with self._lock:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from chartdesk.web.routes import login, static
+from chartdesk.web.routes import breakglass, documents, login, patients, search, static
 
 ROUTERS: tuple[APIRouter, ...] = (
     static.router,
     login.router,
+    search.router,
+    documents.router,
+    patients.router,
+    breakglass.router,
 )

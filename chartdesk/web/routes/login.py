@@ -15,7 +15,6 @@ from starlette.responses import RedirectResponse, Response
 
 from chartdesk import access
 from chartdesk.access import AuthenticationError, Principal
-from chartdesk.config import Permission
 from chartdesk.errors import ChartdeskError, UsageError
 from chartdesk.web import cookies, csrf
 from chartdesk.web.auth import LOGGED_IN, LOGGED_IN_TEMPORARY, PUBLIC, end_session
@@ -62,13 +61,14 @@ async def login(
 ) -> Response:
     ctx = web_context(request)
     address = client_of(request)
-    if not ctx.throttle.allow(address):
+    if ctx.throttle.blocked(address):
         return _form(request, next=safe_next(next), error=TooManyAttemptsError(ctx.throttle.wait_seconds(address)),
                      username=username)
     try:
         result = await run_in_threadpool(
             access.authenticate, ctx.app.db, ctx.settings.access, username.strip(), password, client=address)
     except AuthenticationError as err:
+        ctx.throttle.failed(address)
         return _form(request, next=safe_next(next), error=err, username=username)
     ctx.sessions.end(cookies.read(request, cookies.SESSION))  # never promote a planted id
     token, _session = ctx.sessions.create(result.principal.user_id or 0,
@@ -131,5 +131,3 @@ def safe_next(target: str) -> str:
         return "/"
     return target
 
-
-__all__ = ["Permission", "router", "safe_next"]
