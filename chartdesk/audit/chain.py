@@ -207,3 +207,13 @@ def _check_end(conn: Connection, key: AuditKey, checkpoint_file: Any, last_seq: 
     if cp.seq > 0 and stored != cp.hash:
         return f"event {cp.seq} differs from the checkpoint (the log was rewritten)", cp.seq
     return "", None
+
+
+def reset_checkpoint(conn: Connection, key: AuditKey, checkpoint_file: Any) -> int:
+    """Sign a checkpoint at the current head, for when the checkpoint file was
+    lost or damaged. Only after `verify` found the chain itself whole (inside a
+    write transaction, so no event is appended meanwhile)."""
+    _require_write(conn)
+    seq, hash_ = _lock_head(conn)
+    write_checkpoint(checkpoint_file, key, seq, hash_)
+    return seq

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
-from chartdesk.audit.chain import GENESIS
+from chartdesk.audit.chain import GENESIS, VerifyReport, verify
 from chartdesk.audit.keys import (
     checkpoint_path,
     key_path,
@@ -30,3 +30,8 @@ def ensure_ready(settings: Settings, db: Database) -> None:
         key = load_key(key_path(settings), create=empty)
         if empty and read_checkpoint(checkpoint_path(settings)) is None:
             write_checkpoint(checkpoint_path(settings), key, 0, GENESIS)
+
+
+def verify_log(settings: Settings, conn: Connection) -> VerifyReport:
+    """Verify the installation's audit chain with its configured key and checkpoint."""
+    return verify(conn, load_key(key_path(settings)), checkpoint_path(settings))

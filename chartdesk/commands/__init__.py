@@ -7,9 +7,10 @@ import click
 from chartdesk.commands import pipeline as _pipeline
 from chartdesk.commands import serve as _serve
 from chartdesk.commands import users as _users
+from chartdesk.commands import audit as _audit
 from chartdesk.commands import classifier as _classifier
 from chartdesk.commands import patients as _patients
 from chartdesk.commands import review as _review
 
-COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_serve.COMMANDS,
+COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_audit.COMMANDS, *_serve.COMMANDS,
                                  *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS]
