@@ -332,6 +332,12 @@ class AccessSettings(_Frozen):
         for rule in self.label_rules:
             if rule.label not in known:
                 raise ValueError(f"label rule {rule.name!r} gives unknown label {rule.label!r}")
+        for role_name, role in self.roles.items():
+            # The review queue holds documents whose class and labels are not settled yet.
+            full = _ALL in role.classes and _ALL in role.labels and role.restricted_charts
+            if Permission.review in role.permissions and not full:
+                raise ValueError(f"role {role_name} has the review permission, so it needs classes = [\"*\"], "
+                                 "labels = [\"*\"] and restricted_charts = true")
         return self
 
 
