@@ -44,11 +44,11 @@ _D = r"[0-9OoQDIl|iSsBZzg]"
 _NUMERIC = re.compile(
     rf"(?<![\w/.-])({_D}{{1,2}})\s?([/.-])\s?({_D}{{1,2}})\s?\2\s?({_D}{{4}}|{_D}{{2}})(?![\w/-])"
 )
-_ISO = re.compile(rf"(?<![\w-])({_D}{{4}})-({_D}{{1,2}})-({_D}{{1,2}})(?![\w-])")
+_ISO = re.compile(rf"(?<![\w/.-])({_D}{{4}})([-/.])({_D}{{1,2}})\2({_D}{{1,2}})(?![\w/-])")
 _WORD = r"[A-Za-z]{3,10}"
 _ORD = r"(?:st|nd|rd|th)?"
 _WRITTEN_MDY = re.compile(rf"\b({_WORD})\.?\s+({_D}{{1,2}}){_ORD},?\s+('?{_D}{{4}}|'{_D}{{2}})(?![\w])")
-_WRITTEN_DMY = re.compile(rf"\b({_D}{{1,2}}){_ORD}\s+(?:of\s+)?({_WORD})\.?,?\s+({_D}{{4}})(?![\w])")
+_WRITTEN_DMY = re.compile(rf"\b({_D}{{1,2}}){_ORD}(?:\s+|-)(?:of\s+)?({_WORD})\.?(?:,?\s+|-)({_D}{{4}})(?![\w])")
 _NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
@@ -109,7 +109,7 @@ def _numeric(m: re.Match[str], kind: DateKind, today: dt.date) -> FoundDate | No
 
 
 def _iso(m: re.Match[str]) -> FoundDate | None:
-    y, mo, d = (_digits(g) for g in m.groups())
+    y, mo, d = (_digits(g) for g in (m.group(1), m.group(3), m.group(4)))
     if y is None or mo is None or d is None:
         return None
     value = _make(int(y), int(mo), int(d))
