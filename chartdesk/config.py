@@ -200,6 +200,7 @@ class Permission(StrEnum):
     review_break_glass = "review_break_glass"  # close break-the-glass events after review
     manage_users = "manage_users"  # add, disable, reset and change the role of users
     retention = "retention"  # retention schedules, legal holds, disposal
+    confirm_transcript = "confirm_transcript"  # confirm or correct a dictation's transcript (clinicians)
 
 
 DEFAULT_LABELS = ("behavioral_health", "substance_use_disorder", "hiv", "genetic", "reproductive")
@@ -225,7 +226,7 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
         permissions=_READ, classes=("insurance_card", "consent_form", "fax_cover_sheet")),
     "clinician": RoleSettings(
         description="physicians, nurses: the whole chart except substance-use records",
-        permissions=(*_READ, _P.break_glass), classes=(_ALL,),
+        permissions=(*_READ, _P.break_glass, _P.confirm_transcript), classes=(_ALL,),
         labels=("behavioral_health", "hiv", "genetic", "reproductive")),
     "billing": RoleSettings(
         description="billing staff: insurance and billing documents only",

@@ -176,6 +176,7 @@ class DocumentView:
     transcript: transcription.TranscriptVersion | None = None
     break_glass: bool = False
     may_download: bool = False
+    may_confirm: bool = False
 
 
 def open_document(app: App, principal: Principal, doc_id: int) -> DocumentView:
@@ -187,6 +188,7 @@ def open_document(app: App, principal: Principal, doc_id: int) -> DocumentView:
         view = _document_view(conn, doc_id)
         view.break_glass = access.opened_by_grant(principal, facts)
         view.may_download = access.may(principal, "download", facts)
+        view.may_confirm = view.transcript is not None and access.may(principal, "confirm_transcript", facts)
         audit.record(conn, audit.DocumentViewed(principal=principal, document_id=doc_id,
                                                 patient_id=view.summary.patient_id, break_glass=view.break_glass))
     return view

@@ -12,6 +12,7 @@ queue through the charts room for any the pipeline could not file alone:
   scan      a scanned referral letter of patient A, read by tesseract (filed; page images)
   private   a lab result of patient B, whose chart is restricted   (hidden without break-the-glass)
   unfiled   a referral letter about a patient the practice does not know (left in the review queue)
+  dictation a dictated progress note about patient A (espeak-ng speech, transcribed by Whisper tiny.en)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from chartdesk.ingest import take
 from chartdesk.stages import State
 from tests.conftest import make_settings
 from tests.gen import born_digital_pdf, make_document, roster, scan
+from tests.gen.audio import speak
 from tests.gen.documents import Paragraph
 
 CHEAP_LOGIN = {"argon2_time_cost": 1, "argon2_memory_kib": 8192, "max_failed": 3, "lockout_minutes": 15}
@@ -125,6 +127,10 @@ def _add_documents(site: Site, folder: Path) -> None:
     letter = dataclasses.replace(make_document("referral_letter", 5), patient=a)
     site.docs["scan"] = _take(site, scan(letter, folder / "scan.pdf", dpi=200).path)
     plan["scan"] = ("referral_letter", a, (), "referral_letter", "A")
+    spoken = (f"Progress note for patient {a.given} {a.family}. The patient takes metformin five hundred "
+              "milligrams twice daily. Blood pressure is well controlled. Follow up in three months.")
+    site.docs["dictation"] = _take(site, speak(spoken, folder / "dictation.wav"), source="dictation")
+    plan["dictation"] = ("progress_note", a, (), "progress_note", "A")
     _run_pipeline(site.app)
     _work_the_queue(site, {name: (cls, site.patients[p] if p else None) for name, (_k, _p, _e, cls, p) in plan.items()})
     _run_pipeline(site.app)
@@ -144,8 +150,8 @@ def _work_the_queue(site: Site, wanted: dict[str, tuple[str | None, int | None]]
         elif (row.state, row.doc_class, row.patient_id) != (State.indexed, doc_class, patient_id):
             charts.assign(site.app.db, site.settings, row.id, principal=clerk, patient_id=patient_id,
                           doc_class=doc_class, reason="filed by the test clerk")
-def _take(site: Site, path: Path) -> int:
-    outcome = take(site.app, path, inbox=None, source="scan", remove=False)
+def _take(site: Site, path: Path, *, source: str = "scan") -> int:
+    outcome = take(site.app, path, inbox=None, source=source, remove=False)
     assert outcome.document_id is not None, outcome
     return outcome.document_id
 

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from chartdesk.web.routes import breakglass, documents, login, patients, search, static
+from chartdesk.web.routes import (
+    audit,
+    breakglass,
+    dictation,
+    documents,
+    login,
+    patients,
+    release,
+    review,
+    search,
+    static,
+    status,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     static.router,
@@ -13,4 +26,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     documents.router,
     patients.router,
     breakglass.router,
+    review.router,
+    status.router,
+    audit.router,
+    users.router,
+    release.router,
+    dictation.router,
 )

@@ -39,8 +39,20 @@
 
   function clickKey(key) {
     var target = document.querySelector('[data-key="' + key + '"]');
-    if (target) { target.click(); return true; }
-    return false;
+    if (!target) return false;
+    target.click();
+    var then = target.getAttribute("data-then-focus");
+    if (then && document.getElementById(then)) document.getElementById(then).focus();
+    return true;
+  }
+
+  function focusShortcut(key) {
+    var selector = "[data-shortcut='" + key + "']";
+    var box = document.querySelector("main " + selector) || document.querySelector(selector);
+    if (!box) return false;
+    box.focus();
+    if (box.select) box.select();
+    return true;
   }
 
   document.addEventListener("keydown", function (ev) {
@@ -53,11 +65,9 @@
     if (typing(ev.target)) return;
     var list = items();
     switch (ev.key) {
-      case "/": {
-        var box = document.querySelector("[data-shortcut='/']");
-        if (box) { ev.preventDefault(); box.focus(); box.select(); }
+      case "/": case "c": case "m":
+        if (focusShortcut(ev.key)) ev.preventDefault();
         return;
-      }
       case "j": ev.preventDefault(); select(list, current(list) + 1); return;
       case "k": ev.preventDefault(); select(list, current(list) - 1); return;
       case "Enter": {

@@ -1,0 +1,78 @@
+"""The status page's reads and its one action (retry a parked document).
+
+Counts by state, the search index backlog, parked documents with their error,
+and the quarantine with reasons a receptionist can act on. Retrying processes
+a parked document again from the first stage, as `chartdesk reprocess` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from chartdesk import access, pipeline
+from chartdesk.access import Principal
+from chartdesk.app import App
+from chartdesk.db import document_events, documents, utcnow
+from chartdesk.errors import ConflictError, NotFoundError
+from chartdesk.stages import State
+
+LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Problem:
+    doc_id: int
+    received_at: dt.datetime
+    name: str
+    code: str
+    text: str
+    stage: str | None
+
+
+@dataclass
+class Status:
+    states: dict[str, int]
+    index_backlog: int
+    parked: list[Problem] = field(default_factory=list)
+    quarantine: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.values())
+
+
+def status(app: App, principal: Principal) -> Status:
+    access.require(principal, "review")
+    with app.db.read() as conn:
+        report = Status(pipeline.counts_by_state(conn), pipeline.index_backlog(conn))
+        for state, bucket in ((State.parked, report.parked), (State.rejected, report.quarantine)):
+            rows = conn.execute(
+                select(documents.c.id, documents.c.received_at, documents.c.original_name, documents.c.reason_code,
+                       documents.c.reason, documents.c.last_error, documents.c.stage)
+                .where(documents.c.state == state).order_by(documents.c.id.desc()).limit(LIMIT))
+            bucket.extend(Problem(r.id, r.received_at, r.original_name, r.reason_code or "failed",
+                                  r.reason or r.last_error or "", r.stage) for r in rows)
+    return report
+
+
+def retry(app: App, principal: Principal, doc_id: int) -> None:
+    """Process a parked document again from the first stage (a new generation)."""
+    access.require(principal, "review")
+    now = utcnow()
+    with app.db.write() as conn:
+        row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()
+        if row is None:
+            raise NotFoundError(f"there is no document {doc_id}", remedy="check the number on the status page")
+        if row.state != State.parked:
+            raise ConflictError(f"document {doc_id} is not waiting for a retry (it is {row.state.replace('_', ' ')})",
+                                remedy="reload the status page")
+        if not app.store.exists(row.sha256):
+            raise ConflictError(f"the original of document {doc_id} is missing from the store",
+                                remedy="drop the file into an inbox again")
+        conn.execute(documents.update().where(documents.c.id == doc_id)
+                     .values(**pipeline.requeue_values(conn, doc_id, now)))
+        conn.execute(document_events.insert().values(document_id=doc_id, at=now, kind="reprocess",
+                                                     detail={"was": row.state, "by": principal.username}))
