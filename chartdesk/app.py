@@ -45,7 +45,10 @@ def open_app(settings: Settings, *, create: bool = False) -> App:
     check_local_filesystem(data)
     db = Database(settings.database_url)
     if create:
+        from chartdesk import audit
+
         db.create()
+        audit.ensure_ready(settings, db)
     return App(settings=settings, db=db, store=BlobStore(settings.store_dir))
 
 

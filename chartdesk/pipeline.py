@@ -62,6 +62,10 @@ class StageRef:
 # The pipeline, top to bottom. The index stage follows the last of these.
 STAGE_TABLE: tuple[StageRef, ...] = (
     StageRef("extract", "chartdesk.ocr:extract_stage", starts=frozenset({"pdf", "image"})),
+    StageRef("transcribe", "chartdesk.transcription:transcribe_stage", starts=frozenset({"audio"})),
+    StageRef("classify", "chartdesk.classify:classify_stage"),
+    StageRef("label", "chartdesk.access:label_stage"),
+    StageRef("match", "chartdesk.classify:match_stage"),
 )
 
 

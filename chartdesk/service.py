@@ -16,9 +16,9 @@ import os
 import pwd
 import signal
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event as MpEvent
 from typing import Any
 
 from chartdesk import pipeline
@@ -30,6 +30,7 @@ from chartdesk.logs import configure_logging
 log = logging.getLogger(__name__)
 
 SUPERVISE_SECONDS = 1.0
+PARENT_CHECK_SECONDS = 1.0
 
 
 def limit_native_threads() -> None:
@@ -38,19 +39,25 @@ def limit_native_threads() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _worker_main(settings: Settings, stop: MpEvent, verbose: int) -> None:
+def _worker_main(settings: Settings, verbose: int) -> None:
+    """A worker process: run stages until SIGTERM (finish the current step first)
+    or until its supervisor is gone (never outlive the service as an orphan)."""
     configure_logging(verbose)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    parent = os.getppid()
+
+    def _watch_parent() -> None:
+        while not stop.wait(PARENT_CHECK_SECONDS):
+            if os.getppid() != parent:
+                log.warning("the service is gone; this worker stops")
+                stop.set()
+
+    threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
     app = open_app(settings)
-    bridge = threading.Event()
-
-    def _watch_stop() -> None:
-        stop.wait()
-        bridge.set()
-
-    threading.Thread(target=_watch_stop, daemon=True).start()
     try:
-        pipeline.work(app, stop=bridge)
+        pipeline.work(app, stop=stop)
     finally:
         app.close()
 
@@ -63,7 +70,7 @@ class WorkerPool:
         self.count = count
         self.verbose = verbose
         self._mp = multiprocessing.get_context("spawn")
-        self._stop = self._mp.Event()
+        self._stopping = False
         self.procs: list[SpawnProcess] = []
         self.restarts = 0
 
@@ -74,7 +81,7 @@ class WorkerPool:
     def _spawn(self, number: int) -> SpawnProcess:
         proc = self._mp.Process(
             target=_worker_main,
-            args=(self.settings, self._stop, self.verbose),
+            args=(self.settings, self.verbose),
             name=f"worker-{number}",
             daemon=False,
         )
@@ -83,7 +90,7 @@ class WorkerPool:
 
     def supervise(self) -> None:
         """Restart any worker that died (a crash or an OOM kill loses only its lease)."""
-        if self._stop.is_set():
+        if self._stopping:
             return
         for i, proc in enumerate(self.procs):
             if not proc.is_alive():
@@ -93,13 +100,21 @@ class WorkerPool:
                 self.restarts += 1
 
     def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        for proc in self.procs:
-            proc.join(timeout=timeout)
+        """SIGTERM every worker (each finishes its current step), then SIGKILL any
+        still running after `timeout`; a killed worker only loses its lease.
+        (No shared multiprocessing Event: a worker killed while waiting on one
+        leaves it unable to be set.)"""
+        self._stopping = True
         for proc in self.procs:
             if proc.is_alive():
-                log.warning("worker %s did not stop in time; terminating it", proc.name)
                 proc.terminate()
+        deadline = time.monotonic() + timeout
+        for proc in self.procs:
+            proc.join(timeout=max(deadline - time.monotonic(), 0))
+        for proc in self.procs:
+            if proc.is_alive():
+                log.warning("worker %s did not stop in time; killing it", proc.name)
+                proc.kill()
                 proc.join(timeout=5)
 
     def pids(self) -> list[int]:

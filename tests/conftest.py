@@ -8,6 +8,7 @@ config.toml) with the data directory and inboxes under the test's own folder;
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,13 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_TESTDATA = REPO.parent / "shared" / "testdata"
+# One trained classifier for every test installation of a run (it trains on first
+# use; a model from another version of the seed corpus is retrained).
+TEST_MODEL = Path(tempfile.gettempdir()) / f"chartdesk-test-model-{os.getuid()}" / "classifier.pkl"
+# argon2id at 1 pass over 8 MiB instead of 3 over 64 MiB keeps logins in tests
+# quick; tests/access checks the default parameters on their own.
+CHEAP_LOGIN = {"argon2_time_cost": 1, "argon2_memory_kib": 8192}
+PASSWORD = "correct horse battery staple"
 
 
 def settings_dict(root: Path, **sections: dict[str, Any]) -> dict[str, Any]:
@@ -34,10 +42,16 @@ def settings_dict(root: Path, **sections: dict[str, Any]) -> dict[str, Any]:
         ],
         "ingest": {"stable_seconds": 0.3, "poll_interval_seconds": 0.5},
         "pipeline": {"workers": 1, "lease_seconds": 5, "retry_backoff_seconds": 0.1},
+        "classify": {"model_file": str(TEST_MODEL)},
+        "access": {"login": dict(CHEAP_LOGIN)},
     }
     for name, values in sections.items():
         if name == "inboxes":
             raw["inboxes"] = values
+        elif name == "access":
+            values = dict(values)
+            raw["access"]["login"] = {**raw["access"]["login"], **values.pop("login", {})}
+            raw["access"].update(values)
         else:
             raw.setdefault(name, {}).update(values)
     return raw
@@ -45,6 +59,21 @@ def settings_dict(root: Path, **sections: dict[str, Any]) -> dict[str, Any]:
 
 def make_settings(root: Path, **sections: dict[str, Any]) -> Settings:
     return from_dict(settings_dict(root, **sections), root / "config.toml")
+
+
+def add_user(app: App, username: str, role: str) -> Any:
+    """A user with PASSWORD (not temporary); returns their principal."""
+    from chartdesk import access
+
+    with app.db.write() as conn:
+        user = access.add_user(conn, access.SYSTEM, app.settings.access, username=username, role=role,
+                               password=PASSWORD, temporary=False)
+    return access.principal_for(app.settings.access, user_id=user.id, username=username, role=role, client="test")
+
+
+def user_env(username: str) -> dict[str, str]:
+    """Environment for a chartdesk child process acting as `username`."""
+    return {**os.environ, "CHARTDESK_USER": username, "CHARTDESK_PASSWORD": PASSWORD, "OMP_THREAD_LIMIT": "1"}
 
 
 def _toml_value(value: Any) -> str:
@@ -61,11 +90,17 @@ def write_config(root: Path, **sections: dict[str, Any]) -> Path:
     """A real config.toml for tests that start chartdesk as a separate process."""
     raw = settings_dict(root, **sections)
     lines: list[str] = []
-    for name, values in raw.items():
-        if name == "inboxes":
-            continue
+
+    def table(name: str, values: dict[str, Any]) -> None:
         lines.append(f"[{name}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items() if not isinstance(v, dict))
+        for k, v in values.items():
+            if isinstance(v, dict):
+                table(f"{name}.{k}", v)
+
+    for name, values in raw.items():
+        if name != "inboxes":
+            table(name, values)
     for inbox in raw["inboxes"]:
         lines.append("[[inboxes]]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in inbox.items()]

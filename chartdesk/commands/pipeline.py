@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import select
 
-from chartdesk import pipeline, quarantine
+from chartdesk import access, pipeline, quarantine
+from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.commands.base import Env, pass_env
 from chartdesk.db import documents
@@ -32,14 +33,21 @@ log = logging.getLogger(__name__)
 @click.command()
 @pass_env
 def init(env: Env) -> None:
-    """Create the data directory, database and inbox folders (idempotent)."""
+    """Create the data directory, database, audit key and inbox folders, and the
+    first administrator with a generated password (idempotent)."""
     app = env.app(create=True)
     s = app.settings
+    password_file = access.ensure_first_admin(app)
     click.echo(f"data directory: {s.data_dir}")
     for inbox in s.inboxes:
         click.echo(f"inbox {inbox.name:<10} {inbox.path}  ({inbox.source.value}, {inbox.mode.value})")
     for line in reconcile(app).lines():
         click.echo(f"note: {line}")
+    if password_file:
+        click.echo(
+            f"created the first administrator 'admin'; the generated password is in {password_file} "
+            "(readable only by this account). Log in with `chartdesk --user admin users passwd` to set your own."
+        )
 
 
 @click.command()
@@ -72,11 +80,13 @@ def ingest(env: Env, paths: Sequence[Path], source: str, workers: int | None, as
     are copied to the quarantine with a reason.
     """
     app = env.app()
+    principal = env.principal()
+    access.require(principal, "review")
     files = list(_expand(paths, app))
     if not files:
         raise click.UsageError("no files found in the paths given")
     console = Console(stderr=True)
-    outcomes = _store_all(app, files, source, console)
+    outcomes = _store_all(app, files, source, console, principal)
     stored = sorted({o.document_id for o in outcomes if o.document_id and o.status in ("stored", "retried")})
     _process(app, stored, workers or app.settings.pipeline.worker_count, console)
     rows = _final_rows(app, outcomes)
@@ -99,13 +109,13 @@ def _expand(paths: Sequence[Path], app: App) -> Iterator[Path]:
             yield path
 
 
-def _store_all(app: App, files: list[Path], source: str, console: Console) -> list[Outcome]:
+def _store_all(app: App, files: list[Path], source: str, console: Console, principal: Principal) -> list[Outcome]:
     outcomes = []
     with _bar(console) as bar:
         task = bar.add_task("storing", total=len(files))
         for path in files:
             try:
-                outcome = take(app, path, inbox=None, source=source, remove=False)
+                outcome = take(app, path, inbox=None, source=source, remove=False, actor=principal)
             except ChartdeskError as err:
                 outcome = Outcome("error", path.name, reason=str(err))
             outcomes.append(_named(outcome, path))
@@ -200,9 +210,15 @@ def _print_outcomes(rows: list[dict[str, object]], console: Console) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @pass_env
 def status(env: Env, as_json: bool) -> None:  # noqa: FBT001
-    """Counts by state, the index backlog, parked documents and the quarantine."""
+    """Counts by state, the index backlog, parked documents and the quarantine.
+
+    Counts and errors carry no patient data; the quarantine's file names are
+    listed only for roles that work the review queue."""
     app = env.app()
-    report = status_report(app)
+    principal = env.principal()
+    if not (access.may(principal, "maintain") or access.may(principal, "review")):
+        access.require(principal, "maintain")
+    report = status_report(app, names=access.may(principal, "review"))
     if as_json:
         click.echo(json.dumps(report, default=str, indent=2))
         return
@@ -230,7 +246,7 @@ def status(env: Env, as_json: bool) -> None:  # noqa: FBT001
         console.print(q)
 
 
-def status_report(app: App, *, limit: int = 50) -> dict[str, object]:
+def status_report(app: App, *, names: bool, limit: int = 50) -> dict[str, object]:
     with app.db.read() as conn:
         states = pipeline.counts_by_state(conn)
         backlog = pipeline.index_backlog(conn)
@@ -257,7 +273,7 @@ def status_report(app: App, *, limit: int = 50) -> dict[str, object]:
             {
                 "document": r.id,
                 "received": r.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                "file": r.original_name,
+                "file": r.original_name if names else "(hidden: records staff can see it)",
                 "code": r.reason_code,
                 "reason": r.reason,
             }
@@ -274,6 +290,7 @@ def status_report(app: App, *, limit: int = 50) -> dict[str, object]:
 def reprocess(env: Env, doc_ids: Sequence[int]) -> None:
     """Process documents again from the first stage (after a fix, or for parked ones)."""
     app = env.app()
+    access.require(env.principal(), "maintain")
     from chartdesk.db import document_events, utcnow
 
     now = utcnow()

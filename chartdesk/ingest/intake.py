@@ -22,8 +22,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from chartdesk import quarantine
+from chartdesk import audit, quarantine
+from chartdesk.access import SYSTEM
 from chartdesk.app import App
+from chartdesk.audit.events import Actor
 from chartdesk.config import InboxSettings, Settings
 from chartdesk.db import document_events, documents, utcnow
 from chartdesk.errors import BadInputError, EmptyFileError, TooLargeError, UnsafeFileError
@@ -69,9 +71,19 @@ class Drop:
         return {"inbox": self.inbox, "path": self.relpath, "size": self.size, "mtime_ns": self.mtime_ns}
 
 
-def take(app: App, path: Path, *, inbox: InboxSettings | None, source: str | None = None, remove: bool) -> Outcome:
+def take(
+    app: App,
+    path: Path,
+    *,
+    inbox: InboxSettings | None,
+    source: str | None = None,
+    remove: bool,
+    actor: Actor = SYSTEM,
+) -> Outcome:
     """Take one file. `remove` deletes it from where it was once safely stored
-    (inboxes); `chartdesk ingest` of a user's own files leaves them in place."""
+    (inboxes); `chartdesk ingest` of a user's own files leaves them in place.
+    `actor` is who brought it (the pipeline for inboxes, the user for uploads);
+    a new document's arrival is audited in the same transaction as its row."""
     settings = app.settings
     root = inbox.path if inbox else path.parent
     try:
@@ -101,6 +113,9 @@ def take(app: App, path: Path, *, inbox: InboxSettings | None, source: str | Non
         flags["extension_mismatch"] = path.suffix.lower() or "(none)"
     with app.db.write() as conn:
         outcome = _record_arrival(conn, blob.sha256, blob.size, sniffed, facts, flags, drop)
+        if outcome.status == "stored":
+            audit.record(conn, audit.DocumentIngested(principal=actor, document_id=outcome.document_id,
+                                                      source=drop.source))
     fault_point("after_commit")
     if remove:
         _remove(path)
@@ -133,7 +148,9 @@ def _record_arrival(
 ) -> Outcome:
     now = utcnow()
     earlier = conn.execute(
-        select(documents.c.id, documents.c.state).where(documents.c.sha256 == sha256).order_by(documents.c.id)
+        select(documents.c.id, documents.c.state)
+        .where(documents.c.sha256 == sha256, documents.c.parent_id.is_(None))  # children share their parent's bytes
+        .order_by(documents.c.id)
     ).all()
     live = [r for r in earlier if r.state not in (State.rejected, State.destroyed)]
     if live:

@@ -3,7 +3,9 @@ safe to take?
 
 A file is taken when the writer has closed it (Linux reports that), or when its
 size and mtime have not changed for `stable_seconds` (network shares, which send
-no events). Names a scanner writes while still busy (temp names) are ignored
+no events, and files found by a sweep). A file that the kernel saw being written
+but not yet closed waits for its close, however long the writer pauses (up to
+`open_grace_seconds`, in case a close event was missed). Names a scanner writes while still busy (temp names) are ignored
 until renamed. Symlinks, FIFOs, devices and paths that resolve outside the inbox
 are never opened.
 """
@@ -65,6 +67,7 @@ class _Seen:
     mtime_ns: int
     since: float  # when this size/mtime was first seen
     closed: bool = False
+    writing: bool = False  # a write event was seen and no close since
 
 
 class StabilityTracker:
@@ -75,24 +78,30 @@ class StabilityTracker:
     be taken: closed and unchanged since, or unchanged for `stable_seconds`.
     """
 
-    def __init__(self, stable_seconds: float) -> None:
+    def __init__(self, stable_seconds: float, *, open_grace_seconds: float = 120.0) -> None:
         self.stable_seconds = stable_seconds
+        self.open_grace_seconds = max(open_grace_seconds, stable_seconds)
         self._seen: dict[Path, _Seen] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
 
-    def note(self, path: Path, now: float, *, closed: bool = False) -> None:
+    def note(self, path: Path, now: float, *, closed: bool = False, writing: bool = False) -> None:
+        """A sign of life: `writing` for a write event, `closed` when the writer
+        closed the file (or renamed it into place), neither for a sweep."""
         try:
             st = os.lstat(path)
         except FileNotFoundError:
             self._seen.pop(path, None)
             return
         seen = self._seen.get(path)
+        was_writing = seen.writing if seen else False
         if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
-            self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now, closed=closed)
-        elif closed:
-            seen.closed = True
+            seen = self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now, writing=was_writing)
+        if writing:
+            seen.writing, seen.closed = True, False
+        if closed:
+            seen.writing, seen.closed = False, True
 
     def closed(self, path: Path, now: float) -> None:
         self.note(path, now, closed=True)
@@ -109,9 +118,10 @@ class StabilityTracker:
                 del self._seen[path]
                 continue
             if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns):
-                self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
+                self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now, writing=seen.writing)
                 continue
-            if seen.closed or now - seen.since >= self.stable_seconds:
+            quiet = now - seen.since
+            if seen.closed or quiet >= (self.open_grace_seconds if seen.writing else self.stable_seconds):
                 done.append(path)
                 del self._seen[path]
         return done

@@ -38,19 +38,21 @@ TICK_SECONDS = 0.1
 
 
 class _Handler(FileSystemEventHandler):
-    def __init__(self, inbox: InboxSettings, events: queue.Queue[tuple[InboxSettings, Path, bool]]) -> None:
+    def __init__(self, inbox: InboxSettings, events: queue.Queue[tuple[InboxSettings, Path, str]]) -> None:
         self.inbox = inbox
         self.events = events
 
     def dispatch(self, event: FileSystemEvent) -> None:
         if event.is_directory:
             return
-        if isinstance(event, FileMovedEvent):
-            self.events.put((self.inbox, Path(str(event.dest_path)), False))
+        if isinstance(event, FileMovedEvent):  # renamed into place: complete
+            self.events.put((self.inbox, Path(str(event.dest_path)), "closed"))
         elif isinstance(event, FileClosedEvent):
-            self.events.put((self.inbox, Path(str(event.src_path)), True))
+            self.events.put((self.inbox, Path(str(event.src_path)), "closed"))
         elif isinstance(event, FileCreatedEvent | FileModifiedEvent):
-            self.events.put((self.inbox, Path(str(event.src_path)), False))
+            # Polling observers only see changes, never closes: wait out stability.
+            kind = "writing" if self.inbox.mode is WatchMode.events else "seen"
+            self.events.put((self.inbox, Path(str(event.src_path)), kind))
 
 
 class InboxWatcher:
@@ -61,7 +63,7 @@ class InboxWatcher:
         self.settings = app.settings
         self.on_outcome = on_outcome or (lambda _o: None)
         self.tracker = StabilityTracker(self.settings.ingest.stable_seconds)
-        self._events: queue.Queue[tuple[InboxSettings, Path, bool]] = queue.Queue()
+        self._events: queue.Queue[tuple[InboxSettings, Path, str]] = queue.Queue()
         self._inbox_of: dict[Path, InboxSettings] = {}
         self._observers: list[BaseObserver] = []
         self._stop = threading.Event()
@@ -118,13 +120,13 @@ class InboxWatcher:
         patterns = self.settings.ingest.temp_name_patterns
         while True:
             try:
-                inbox, path, closed = self._events.get_nowait()
+                inbox, path, kind = self._events.get_nowait()
             except queue.Empty:
                 return
             if is_temp_name(path.name, patterns) or any(is_temp_name(p.name, patterns) for p in _between(path, inbox.path)):
                 continue
             self._inbox_of[path] = inbox
-            self.tracker.note(path, now, closed=closed)
+            self.tracker.note(path, now, closed=kind == "closed", writing=kind == "writing")
 
     def _take(self, path: Path) -> None:
         inbox = self._inbox_of.pop(path, None)

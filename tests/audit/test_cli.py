@@ -38,6 +38,9 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "audit review-grant": ["1", "--status", "accepted", "--note", "n"],
     "audit verify": [],
     "classifier info": [],
+    "ingest": ["{config}"],
+    "reprocess": ["1"],
+    "status": [],
     "classifier train": [],
     "patients import": ["{config}"],
     "patients list": [],
@@ -58,7 +61,7 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "users token": [],
 }
 # Setting up and driving the service: no patient data shown or changed by a person.
-NO_USER = {"audit events", "init", "run", "serve", "status", "ingest", "reprocess"}
+NO_USER = {"audit events", "init", "run", "serve"}
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[str]:
@@ -71,10 +74,7 @@ def _commands(group: click.Group, prefix: str = "") -> list[str]:
 
 @pytest.fixture
 def config(app: App, tmp_path: Path) -> Path:
-    path = write_config(tmp_path)
-    lines = "".join(f"{k} = {v}\n" for k, v in CHEAP_LOGIN.items())
-    path.write_text(path.read_text() + f"[access.login]\n{lines}")
-    return path
+    return write_config(tmp_path, access={"login": dict(CHEAP_LOGIN)})
 
 
 @pytest.fixture

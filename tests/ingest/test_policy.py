@@ -84,3 +84,25 @@ def test_inbox_listing_recurses_skips_temp_names_and_does_not_follow_dir_links(t
     (inbox / "linked").symlink_to(elsewhere, target_is_directory=True)
     names = sorted(p.relative_to(inbox).as_posix() for p in inbox_files(inbox, ["*.part"]))
     assert names == ["a.pdf", "sub/b.pdf"]
+
+
+def test_a_file_seen_being_written_waits_for_its_close_however_long_the_pause(tmp_path: Path) -> None:
+    """Given write events and a writer that pauses longer than the stability
+    window, the file is not taken until the kernel reports it closed."""
+    f = tmp_path / "incoming.tif"
+    f.write_bytes(b"II*\x00 first half")
+    tracker = StabilityTracker(stable_seconds=2.0, open_grace_seconds=120.0)
+    tracker.note(f, now=0.0, writing=True)
+    tracker.note(f, now=5.0)  # a periodic sweep sees it unchanged
+    assert tracker.ready(now=30.0) == []
+    tracker.closed(f, now=31.0)
+    assert tracker.ready(now=31.1) == [f]
+
+
+def test_a_missed_close_is_covered_by_the_grace_period(tmp_path: Path) -> None:
+    f = tmp_path / "x.pdf"
+    f.write_bytes(b"%PDF")
+    tracker = StabilityTracker(stable_seconds=2.0, open_grace_seconds=60.0)
+    tracker.note(f, now=0.0, writing=True)
+    assert tracker.ready(now=59.0) == []
+    assert tracker.ready(now=61.0) == [f]
