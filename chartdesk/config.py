@@ -84,6 +84,49 @@ class OcrSettings(_Frozen):
         return "+".join(self.languages)
 
 
+class ComputeType(StrEnum):
+    """CTranslate2 weight types that run on a CPU."""
+
+    int8 = "int8"
+    int8_float32 = "int8_float32"
+    float32 = "float32"
+
+
+# The default vocabulary prompt: an example of a dictation in the written form
+# we want back (digits, "MRN 1234", a spelled name), then the words tiny.en
+# mishears most. Measured by bench/transcription_bench.py.
+MEDICAL_PROMPT = (
+    "Clinical dictation for patient Jane Doe, D-O-E, date of birth April 2, 1950, MRN 1234. "
+    "Medications: metformin, lisinopril, amlodipine, atorvastatin, metoprolol, levothyroxine, "
+    "warfarin, amoxicillin, albuterol, omeprazole, gabapentin, hydrochlorothiazide, furosemide, "
+    "apixaban, insulin, prednisone, sertraline. Diagnoses: hypertension, type 2 diabetes, "
+    "atrial fibrillation, pneumonia, COPD, hyperlipidemia."
+)
+MEDICAL_HOTWORDS = (
+    "metformin lisinopril amlodipine atorvastatin metoprolol levothyroxine warfarin amoxicillin albuterol"
+)
+
+
+class TranscriptionSettings(_Frozen):
+    """The dictation stage (chartdesk/transcription/). Documented in config.toml."""
+
+    engine: str = Field(default="faster-whisper", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    model_dir: Path | None = None  # None: the bundled tiny.en model
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+    compute_type: ComputeType = ComputeType.int8
+    cpu_threads: int = Field(default=1, ge=1, le=64)
+    beam_size: int = Field(default=5, ge=1, le=20)
+    vad: bool = True
+    vad_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    vad_min_silence_ms: int = Field(default=2000, ge=100, le=60_000)
+    vad_speech_pad_ms: int = Field(default=400, ge=0, le=5_000)
+    no_speech_threshold: float = Field(default=0.6, gt=0.0, le=1.0)
+    low_confidence_logprob: float = Field(default=-0.6, le=0.0)
+    window_minutes: float = Field(default=10.0, ge=1.0, le=60.0)
+    initial_prompt: str = MEDICAL_PROMPT
+    hotwords: str = MEDICAL_HOTWORDS
+
+
 class PipelineSettings(_Frozen):
     workers: int = Field(default=0, ge=0, le=64)
     lease_seconds: float = Field(default=60, ge=2)
@@ -201,6 +244,7 @@ class Permission(StrEnum):
     manage_users = "manage_users"  # add, disable, reset and change the role of users
     retention = "retention"  # retention schedules, legal holds, disposal
     confirm_transcript = "confirm_transcript"  # confirm or correct a dictation's transcript (clinicians)
+    maintain = "maintain"  # pipeline upkeep: status, reprocess, rebuild the search index (no patient data)
 
 
 DEFAULT_LABELS = ("behavioral_health", "substance_use_disorder", "hiv", "genetic", "reproductive")
@@ -234,7 +278,7 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
     "records": RoleSettings(
         description="health information management: files, labels, releases",
         permissions=(*_READ, _P.export, _P.review, _P.reclassify, _P.file, _P.label, _P.restrict_chart,
-                     _P.edit_patient, _P.disclose, _P.accounting, _P.retention),
+                     _P.edit_patient, _P.disclose, _P.accounting, _P.retention, _P.maintain),
         classes=(_ALL,), labels=(_ALL,), restricted_charts=True),
     "compliance": RoleSettings(
         description="privacy and compliance officer: the audit log and disclosures",
@@ -242,7 +286,7 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
                      _P.review_break_glass, _P.accounting), classes=(_ALL,)),
     "admin": RoleSettings(
         description="IT: users and the audit chain, no patient documents",
-        permissions=(_P.manage_users, _P.audit_verify)),
+        permissions=(_P.manage_users, _P.audit_verify, _P.maintain)),
 }
 
 
@@ -387,6 +431,7 @@ class Settings(_Frozen):
     inboxes: tuple[InboxSettings, ...]
     ingest: IngestSettings = IngestSettings()
     ocr: OcrSettings = OcrSettings()
+    transcription: TranscriptionSettings = TranscriptionSettings()
     pipeline: PipelineSettings = PipelineSettings()
     search: SearchSettings = SearchSettings()
     classify: ClassifySettings = ClassifySettings()
@@ -512,6 +557,7 @@ def from_dict(raw: dict[str, Any], config_path: Path) -> Settings:
 _PATH_KEYS = {
     ("paths", "data_dir"),
     ("ocr", "tessdata_dir"),
+    ("transcription", "model_dir"),
     ("search", "synonyms_file"),
     ("classify", "model_file"),
     ("access", "audit_key_file"),
