@@ -65,12 +65,12 @@ class Requirement:
         if csrf.is_state_changing(request):
             await csrf.check(request, session.csrf)
         principal = await run_in_threadpool(_principal, ctx, request, session)
+        request.state.principal = principal  # error pages show who is logged in too
+        request.state.session = session
         if session.must_change_password and not self.temporary_password_ok:
             raise PasswordChangeRequired()
         if self.permission is not None:
             await run_in_threadpool(_check_permission, principal, self.permission)
-        request.state.principal = principal
-        request.state.session = session
         return principal
 
 

@@ -31,7 +31,7 @@ from chartdesk.db import documents
 from chartdesk.ingest import take
 from chartdesk.stages import State
 from tests.conftest import make_settings
-from tests.gen import born_digital_pdf, make_document, roster, scan
+from tests.gen import Document, Patient, born_digital_pdf, make_document, roster, scan
 from tests.gen.audio import speak
 from tests.gen.documents import Paragraph
 
@@ -121,10 +121,10 @@ def _add_documents(site: Site, folder: Path) -> None:
         "unfiled": ("referral_letter", stranger, (), None, None),
     }
     for seed, (name, (kind, person, extra, _cls, _pt)) in enumerate(plan.items()):
-        doc = dataclasses.replace(make_document(kind, seed + 11), patient=person)
+        doc = _about(person, kind, seed + 11)
         doc = dataclasses.replace(doc, blocks=doc.blocks + extra)
         site.docs[name] = _take(site, born_digital_pdf(doc, folder / f"{name}.pdf").path)
-    letter = dataclasses.replace(make_document("referral_letter", 5), patient=a)
+    letter = _about(a, "referral_letter", 5)
     site.docs["scan"] = _take(site, scan(letter, folder / "scan.pdf", dpi=200).path)
     plan["scan"] = ("referral_letter", a, (), "referral_letter", "A")
     spoken = (f"Progress note for patient {a.given} {a.family}. The patient takes metformin five hundred "
@@ -134,6 +134,11 @@ def _add_documents(site: Site, folder: Path) -> None:
     _run_pipeline(site.app)
     _work_the_queue(site, {name: (cls, site.patients[p] if p else None) for name, (_k, _p, _e, cls, p) in plan.items()})
     _run_pipeline(site.app)
+
+
+def _about(person: Patient, kind: str, seed: int) -> Document:
+    """A generated document whose text is about `person`."""
+    return make_document(kind, seed, people=dataclasses.replace(roster(0), patients=(person,)))
 
 
 def _work_the_queue(site: Site, wanted: dict[str, tuple[str | None, int | None]]) -> None:

@@ -23,7 +23,7 @@ def test_every_response_carries_the_security_headers(web_app: FastAPI,
         assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP and "frame-ancestors 'none'" in CSP
         assert headers["x-frame-options"] == "DENY"
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert "strict-transport-security" not in headers  # plain http: see test_tls
     assert client.get("/password").headers["cache-control"] == "no-store"
 
