@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sklearn
-from scipy.optimize import minimize_scalar
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
+
+if TYPE_CHECKING:  # scikit-learn takes about a second to import: loaded when a model is built or used
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion
 
 ENGINE = "tfidf-logreg"
 
@@ -54,7 +55,16 @@ def prepare(text: str, max_chars: int = 6000) -> str:
     return _SPACE.sub(" ", _NUM.sub("0", text[:max_chars].lower())).strip()
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=60_000, sublinear_tf=True,
                             token_pattern=r"(?u)\b[a-z][a-z]+\b")
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_features=120_000, sublinear_tf=True)
@@ -72,7 +82,7 @@ class LinearTextClassifier:
     classes: tuple[str, ...] = ()
     features: FeatureUnion = field(default_factory=_features)
     model: LogisticRegression | None = None
-    sklearn_version: str = sklearn.__version__
+    sklearn_version: str = field(default_factory=_sklearn_version)
     _feature_cache: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def _names(self) -> np.ndarray:
@@ -87,6 +97,8 @@ class LinearTextClassifier:
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], weights: Sequence[float] | None = None) -> LinearTextClassifier:
         x = self.features.fit_transform([prepare(t, self.max_chars) for t in texts])
+        from sklearn.linear_model import LogisticRegression
+
         self.model = LogisticRegression(C=self.C, max_iter=3000)
         self.model.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights))
         self.classes = tuple(str(c) for c in self.model.classes_)
@@ -108,6 +120,8 @@ class LinearTextClassifier:
         def nll(t: float) -> float:
             p = _softmax(z / t)
             return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
+
+        from scipy.optimize import minimize_scalar
 
         self.temperature = float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
         return self.temperature

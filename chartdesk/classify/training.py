@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from random import Random
 
-import sklearn
 from sqlalchemy import Connection, select
 
 from chartdesk.classify import seed
@@ -172,12 +171,16 @@ def _version(examples: list[Example]) -> str:
 
 
 def save(path: Path, model: LinearTextClassifier, report: TrainingReport) -> None:
+    import sklearn
+
     payload = {"format": MODEL_FORMAT, "sklearn": sklearn.__version__, "model": model, "report": report.as_dict()}
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_durably(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load(path: Path) -> tuple[LinearTextClassifier, dict[str, object]]:
+    import sklearn
+
     try:
         payload = pickle.loads(path.read_bytes())  # noqa: S301 - our own file, in the 0700 data directory
     except FileNotFoundError:

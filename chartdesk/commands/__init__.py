@@ -11,6 +11,9 @@ from chartdesk.commands import audit as _audit
 from chartdesk.commands import classifier as _classifier
 from chartdesk.commands import patients as _patients
 from chartdesk.commands import review as _review
+from chartdesk.commands import export as _export
+from chartdesk.commands import index as _index
 
 COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_audit.COMMANDS, *_serve.COMMANDS,
-                                 *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS]
+                                 *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS,
+                                 *_export.COMMANDS, *_index.COMMANDS]
