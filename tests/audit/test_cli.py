@@ -38,6 +38,8 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "audit review-grant": ["1", "--status", "accepted", "--note", "n"],
     "audit verify": [],
     "classifier info": [],
+    "export": ["--jsonl"],
+    "index rebuild": [],
     "ingest": ["{config}"],
     "reprocess": ["1"],
     "status": [],
