@@ -13,6 +13,7 @@ queue through the charts room for any the pipeline could not file alone:
   private   a lab result of patient B, whose chart is restricted   (hidden without break-the-glass)
   unfiled   a referral letter about a patient the practice does not know (left in the review queue)
   dictation a dictated progress note about patient A (espeak-ng speech, transcribed by Whisper tiny.en)
+  broken    a "PDF" that is not one: rejected into the quarantine with a reason
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ def _add_documents(site: Site, folder: Path) -> None:
               "milligrams twice daily. Blood pressure is well controlled. Follow up in three months.")
     site.docs["dictation"] = _take(site, speak(spoken, folder / "dictation.wav"), source="dictation")
     plan["dictation"] = ("progress_note", a, (), "progress_note", "A")
+    broken = folder / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 200)
+    site.docs["broken"] = _take(site, broken)
     _run_pipeline(site.app)
     _work_the_queue(site, {name: (cls, site.patients[p] if p else None) for name, (_k, _p, _e, cls, p) in plan.items()})
     _run_pipeline(site.app)
