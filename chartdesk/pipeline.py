@@ -385,11 +385,10 @@ def _error_text(err: Exception) -> str:
 
 
 def index_backlog(conn: Connection) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).select_from(documents).where(documents.c.index_version > documents.c.indexed_version)
-        ).scalar_one()
-    )
+    """Documents done with their stages and waiting for the indexer."""
+    from chartdesk import index
+
+    return index.backlog(conn)
 
 
 def index_step(app: App, worker_id: str) -> int:

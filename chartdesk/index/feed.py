@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from chartdesk.config import Settings
 from chartdesk.db import (
@@ -204,7 +204,17 @@ def _write_batch(db: Database, index: SearchIndex, worker_id: str, limit: int) -
 
 
 def _pending_clause() -> Any:
-    return or_(documents.c.index_version > documents.c.indexed_version, documents.c.stage == INDEX_STAGE)
+    """Documents to write (or remove): behind the index, and not in the middle of
+    the pipeline. A document is indexed once its last stage is done, so search
+    never shows it between stages (e.g. labelled but not yet matched, on its way
+    to the review queue); documents leaving (rejected, destroyed, parked) go at once."""
+    behind = or_(documents.c.index_version > documents.c.indexed_version, documents.c.stage == INDEX_STAGE)
+    settled = or_(
+        documents.c.stage.is_(None),
+        documents.c.stage == INDEX_STAGE,
+        documents.c.state.in_((State.rejected, State.destroyed, State.parked)),
+    )
+    return and_(behind, settled)
 
 
 def _read_batch(conn: Connection, limit: int) -> list[_Pending]:
