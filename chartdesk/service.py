@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pwd
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -206,6 +207,7 @@ def drop_privileges(settings: Settings) -> int | None:
     os.setuid(account.pw_uid)
     os.environ["HOME"] = account.pw_dir or "/"
     _check_dropped()
+    _check_runnable(name)
     log.info("running as the service account (uid %s)", account.pw_uid)
     return account.pw_uid
 
@@ -221,6 +223,17 @@ def _hand_over(settings: Settings, uid: int, gid: int) -> None:
     for inbox in settings.inboxes:
         if inbox.path.exists() and inbox.path.stat().st_uid == 0:
             os.chown(inbox.path, uid, gid)
+
+
+def _check_runnable(name: str) -> None:
+    """Workers are new Python processes: the account must be able to run this Python."""
+    for path in (sys.executable, os.path.dirname(os.__file__)):
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise ConfigError(
+                f"the service account {name!r} cannot read {path}",
+                remedy="install Python and chartdesk where that account can read them (e.g. under /opt), "
+                       "or start chartdesk as that account",
+            )
 
 
 def _check_dropped() -> None:
