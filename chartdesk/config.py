@@ -242,9 +242,12 @@ class Permission(StrEnum):
     audit_verify = "audit_verify"  # check the audit chain
     review_break_glass = "review_break_glass"  # close break-the-glass events after review
     manage_users = "manage_users"  # add, disable, reset and change the role of users
-    retention = "retention"  # retention schedules, legal holds, disposal
+    retention = "retention"  # see retention schedules and disposition plans; approve a plan; decide reviews
+    legal_hold = "legal_hold"  # place and release legal holds
+    dispose = "dispose"  # apply an approved disposition plan (destroys records)
     confirm_transcript = "confirm_transcript"  # confirm or correct a dictation's transcript (clinicians)
     maintain = "maintain"  # pipeline upkeep: status, reprocess, rebuild the search index (no patient data)
+    backup = "backup"  # take, verify, prune and restore backups (copies every record without showing any)
 
 
 DEFAULT_LABELS = ("behavioral_health", "substance_use_disorder", "hiv", "genetic", "reproductive")
@@ -283,10 +286,11 @@ DEFAULT_ROLES: dict[str, RoleSettings] = {
     "compliance": RoleSettings(
         description="privacy and compliance officer: the audit log and disclosures",
         permissions=(_P.search, _P.view, _P.break_glass, _P.audit_read, _P.audit_verify,
-                     _P.review_break_glass, _P.accounting), classes=(_ALL,)),
+                     _P.review_break_glass, _P.accounting, _P.retention, _P.legal_hold, _P.dispose),
+        classes=(_ALL,)),
     "admin": RoleSettings(
         description="IT: users and the audit chain, no patient documents",
-        permissions=(_P.manage_users, _P.audit_verify, _P.maintain)),
+        permissions=(_P.manage_users, _P.audit_verify, _P.maintain, _P.backup)),
 }
 
 
@@ -423,6 +427,23 @@ class WebSettings(_Frozen):
         return self
 
 
+class BackupCompression(StrEnum):
+    """How the database copy in a backup is stored (originals are stored as they are)."""
+
+    gzip = "gzip"
+    none = "none"
+
+
+class BackupSettings(_Frozen):
+    """[backup] in config.toml: `chartdesk backup` and `chartdesk restore` (chartdesk/backup/)."""
+
+    location: Path | None = None  # None: `chartdesk backup create` must be given a destination
+    retention_days: int = Field(default=30, ge=1, le=36500)
+    keep_last: int = Field(default=2, ge=1, le=1000)
+    compression: BackupCompression = BackupCompression.gzip
+    page_images: bool = True
+
+
 class Settings(_Frozen):
     """The whole configuration. `config_path` is where it was read from."""
 
@@ -439,6 +460,7 @@ class Settings(_Frozen):
     classes: dict[str, DocClassSettings] = Field(default_factory=_default_classes)
     access: AccessSettings = AccessSettings()
     web: WebSettings = WebSettings()
+    backup: BackupSettings = BackupSettings()
 
     @field_validator("classes")
     @classmethod
@@ -564,6 +586,7 @@ _PATH_KEYS = {
     ("access", "audit_checkpoint_file"),
     ("web", "tls_certificate"),
     ("web", "tls_key"),
+    ("backup", "location"),
 }
 
 

@@ -1,0 +1,60 @@
+"""The backup room's errors: what went wrong and what the office manager does next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chartdesk.errors import ChartdeskError, ConfigError, ConflictError, ExitCode, NotFoundError
+
+
+class BackupDamagedError(ChartdeskError):
+    """Verification found problems: checksums, sizes, a missing manifest, an audit
+    chain that does not verify in the copy. `problems` lists them, one sentence each."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+
+    def __init__(self, where: Path, problems: list[str]) -> None:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(
+            f"the backup {where} is damaged: {shown}",
+            remedy="do not rely on it: take a new backup now, and restore from an older backup if you need one",
+        )
+        self.where = where
+        self.problems = problems
+
+
+class NotABackupError(NotFoundError):
+    def __init__(self, where: Path) -> None:
+        super().__init__(
+            f"{where} holds no chartdesk backup",
+            remedy="name the folder given to `chartdesk backup create`, or one of the backups in its sets/ folder",
+        )
+
+
+class NoDestinationError(ConfigError):
+    def __init__(self) -> None:
+        super().__init__(
+            "no backup destination was given",
+            remedy="name one (`chartdesk backup create /media/backup`) or set backup.location in the config",
+        )
+
+
+class LocationBusyError(ConflictError):
+    def __init__(self, where: Path) -> None:
+        super().__init__(
+            f"another backup or prune is working on {where} right now",
+            remedy="wait for it to finish, then try again",
+        )
+
+
+class RestoreRefusedError(ConflictError):
+    """Restoring would replace live data (or the service is running on it)."""
+
+
+class UnsupportedDatabaseError(ConfigError):
+    def __init__(self) -> None:
+        super().__init__(
+            "backups are made for the embedded SQLite database only",
+            remedy="back up a PostgreSQL database with pg_dump until chartdesk supports it",
+        )
