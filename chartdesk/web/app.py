@@ -9,11 +9,13 @@ would load scripts from elsewhere).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy import Connection
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -22,6 +24,7 @@ from chartdesk import __version__
 from chartdesk.access import Principal
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings
+from chartdesk.db import Database
 from chartdesk.web import errors
 from chartdesk.web.auth import LOGGED_IN
 from chartdesk.web.context import WebContext
@@ -63,7 +66,7 @@ def create_app(settings: Settings, *, app: App | None = None) -> FastAPI:
 def _context(settings: Settings, app: App | None) -> WebContext:
     login = settings.access.login
     ctx = WebContext(
-        app=app or open_app(settings),
+        app=app or _open_serialised(settings),
         sessions=SessionStore(
             idle_seconds=login.session_idle_minutes * 60,
             lifetime_seconds=login.session_max_hours * 3600,
@@ -75,6 +78,31 @@ def _context(settings: Settings, app: App | None) -> WebContext:
     )
     ctx.extras["assets"] = load_assets()
     return ctx
+
+
+class SerialWrites(Database):
+    """Write transactions of this process take turns on a lock before SQLite's.
+
+    Many request threads each writing one audit event would otherwise meet at
+    SQLite's write lock, whose busy handler sleeps in growing steps (up to 100 ms)
+    before trying again: most requests would be quick and a few very slow.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._turn = threading.Lock()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._turn, super().write() as conn:
+            yield conn
+
+
+def _open_serialised(settings: Settings) -> App:
+    app = open_app(settings)
+    app.db.dispose()
+    app.db = SerialWrites(settings.database_url)
+    return app
 
 
 def _lifespan(ctx: WebContext):  # type: ignore[no-untyped-def]
