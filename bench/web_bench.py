@@ -45,13 +45,13 @@ from sqlalchemy import insert, select
 
 from bench.judged.corpus import ROSTER, CorpusDoc, iter_fast
 from bench.search_speed import workload
-from chartdesk import access, audit, pipeline
+from chartdesk import access, audit
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings, load
-from chartdesk.db import documents, meta, pages, patients, set_meta, utcnow
+from chartdesk.db import documents, pages, patients, set_meta, utcnow
 from chartdesk.index import IndexDocument, LiveIndex
-from chartdesk.index.tantivy_index import TantivyIndex
 from chartdesk.index.synonyms import load_synonyms
+from chartdesk.index.tantivy_index import TantivyIndex
 from chartdesk.ingest import take
 from chartdesk.service import WorkerPool
 

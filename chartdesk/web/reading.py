@@ -25,8 +25,8 @@ from chartdesk.access import DocumentNotFoundError, Principal
 from chartdesk.app import App
 from chartdesk.db import documents, pages, patients, transcript_segments
 from chartdesk.errors import NotFoundError
-from chartdesk.index import Filter, LiveIndex, MatchAll, all_of, term
 from chartdesk.index import DateRange as IndexDateRange
+from chartdesk.index import Filter, LiveIndex, MatchAll, all_of, term
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from chartdesk.errors import ConfigError
 from chartdesk.db import audit_events
+from chartdesk.errors import ConfigError
 from chartdesk.web import WebServer
 from tests.conftest import REPO, make_settings, write_config
 from tests.web.conftest import csrf_of
