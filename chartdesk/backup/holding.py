@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartdesk.backup.layout import BackupSet, list_sets
+from chartdesk.backup.layout import BackupSet, Location, list_sets
 from chartdesk.backup.locations import known_locations
 from chartdesk.config import Settings
 
@@ -60,3 +60,32 @@ def _holding(backup: BackupSet, wanted: frozenset[str], days: int) -> BackupHold
 
 def expiry(taken_at: dt.datetime, days: int) -> dt.datetime:
     return taken_at + dt.timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    """One backup as `chartdesk backup list` shows it."""
+
+    path: Path
+    id: str
+    taken_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    documents: int
+    files: int
+    bytes: int
+    problem: str = ""
+
+
+def list_backups(settings: Settings, location: Path | None = None) -> list[BackupSummary]:
+    """The backups of one location, or of every known location that can be reached."""
+    places = [Location(location.expanduser().resolve())] if location else known_locations(settings)
+    return [_summary(s, settings.backup.retention_days) for p in places if p.exists() for s in list_sets(p)]
+
+
+def _summary(backup: BackupSet, days: int) -> BackupSummary:
+    m = backup.manifest
+    if m is None:
+        return BackupSummary(backup.path, backup.id, None, None, 0, 0, 0, backup.problem)
+    size = sum(e.size for e in m.pool) + sum(f.size for f in m.files.values())
+    return BackupSummary(backup.path, m.id, m.taken_at, expiry(m.taken_at, days), m.counts.get("documents", 0),
+                         len(m.pool) + len(m.files), size)

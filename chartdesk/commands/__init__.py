@@ -13,7 +13,9 @@ from chartdesk.commands import patients as _patients
 from chartdesk.commands import review as _review
 from chartdesk.commands import export as _export
 from chartdesk.commands import index as _index
+from chartdesk.commands import backup as _backup
 
 COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_audit.COMMANDS, *_serve.COMMANDS,
                                  *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS,
                                  *_export.COMMANDS, *_index.COMMANDS]
+COMMANDS += _backup.COMMANDS
