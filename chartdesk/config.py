@@ -172,6 +172,67 @@ def _default_classes() -> dict[str, DocClassSettings]:
     return {name: DocClassSettings(retention=r) for name, r in DEFAULT_CLASSES.items()}
 
 
+# ---- retention/: schedules per retention class, legal holds, disposition ----
+
+
+class RetentionTrigger(StrEnum):
+    """What a retention period counts from."""
+
+    document_date = "document_date"  # the document's own date (the day it was received when it has none)
+    last_encounter = "last_encounter"  # the patient's last encounter (never before the document's date)
+    majority = "majority"  # the day the patient reaches the age of majority (never before the document's date)
+
+
+class RetentionAction(StrEnum):
+    """What happens when a retention period ends."""
+
+    destroy = "destroy"  # listed in the disposition plan; destroyed once the plan is approved and applied
+    review = "review"  # a person decides (destroy, or keep until a later date)
+
+
+class RetentionRule(_Frozen):
+    """One retention class ([retention.rules.NAME])."""
+
+    description: str = ""
+    trigger: RetentionTrigger = RetentionTrigger.document_date
+    years: int = Field(default=7, ge=0, le=200)
+    permanent: bool = False
+    action: RetentionAction = RetentionAction.destroy
+    minor_years: int | None = Field(default=None, ge=0, le=100)
+
+
+# Defaults a US practice would recognise; each office must check them against its
+# state's law and its payers' contracts (config.toml says so beside them).
+DEFAULT_RETENTION_RULES: dict[str, RetentionRule] = {
+    "clinical": RetentionRule(description="medical records: 10 years after the last encounter; minors until 21",
+                              trigger=RetentionTrigger.last_encounter, years=10, minor_years=3),
+    "financial": RetentionRule(description="billing and payer records: 7 years", years=7),
+    "legal": RetentionRule(description="consents, authorisations, requests: 6 years (HIPAA), then a person decides",
+                           years=6, action=RetentionAction.review),
+    "administrative": RetentionRule(description="insurance cards and other paperwork: 7 years", years=7),
+    "transient": RetentionRule(description="fax cover sheets: 1 year", years=1),
+}
+
+
+class RetentionSettings(_Frozen):
+    """[retention] in config.toml (chartdesk/retention/)."""
+
+    age_of_majority: int = Field(default=18, ge=14, le=25)
+    approval_days: int = Field(default=30, ge=1, le=365)
+    upcoming_days: int = Field(default=90, ge=1, le=3650)
+    rules: dict[str, RetentionRule] = Field(default_factory=lambda: dict(DEFAULT_RETENTION_RULES))
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_names(cls, value: dict[str, RetentionRule]) -> dict[str, RetentionRule]:
+        import re
+
+        for name in value:
+            if not re.match(r"^[a-z][a-z0-9_]{0,31}$", name):
+                raise ValueError(f"retention rule name {name!r}: use lower-case letters, digits and _")
+        return value
+
+
 class ClassifySettings(_Frozen):
     """The classify stage (chartdesk/classify/). Documented in config.toml."""
 
@@ -458,6 +519,7 @@ class Settings(_Frozen):
     classify: ClassifySettings = ClassifySettings()
     match: MatchSettings = MatchSettings()
     classes: dict[str, DocClassSettings] = Field(default_factory=_default_classes)
+    retention: RetentionSettings = RetentionSettings()
     access: AccessSettings = AccessSettings()
     web: WebSettings = WebSettings()
     backup: BackupSettings = BackupSettings()
@@ -474,6 +536,14 @@ class Settings(_Frozen):
             if required not in value:
                 raise ValueError(f"[classes.{required}] is required (the classifier falls back on it)")
         return value
+
+    @model_validator(mode="after")
+    def _check_retention_classes(self) -> Settings:
+        rules = self.retention.rules
+        missing = sorted({c.retention for c in self.classes.values()} - set(rules))
+        if missing:
+            raise ValueError(f"[classes] name retention classes with no [retention.rules.NAME] table: {missing}")
+        return self
 
     @model_validator(mode="after")
     def _check_access_classes(self) -> Settings:

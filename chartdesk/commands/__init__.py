@@ -19,3 +19,7 @@ COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_audit.
                                  *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS,
                                  *_export.COMMANDS, *_index.COMMANDS]
 COMMANDS += _backup.COMMANDS
+
+from chartdesk.commands import retention as _retention  # noqa: E402
+
+COMMANDS += _retention.COMMANDS

@@ -35,6 +35,16 @@ from chartdesk.db.schema import (
     review_decisions,
     review_items,
 )
+from chartdesk.db.schema import (  # retention/
+    legal_hold_documents,
+    legal_holds,
+    retention_approvals,
+    retention_reviews,
+    retention_run_items,
+    retention_runs,
+    retention_schedule,
+    retention_tombstones,
+)
 from chartdesk.db.session import Database, bump_counter, checkpoint, get_meta, set_meta, utcnow
 
 __all__ = [
@@ -72,4 +82,12 @@ __all__ = [
     "review_decisions",
     "review_items",
     "utcnow",
+    "legal_hold_documents",
+    "legal_holds",
+    "retention_approvals",
+    "retention_reviews",
+    "retention_run_items",
+    "retention_runs",
+    "retention_schedule",
+    "retention_tombstones",
 ]

@@ -459,6 +459,136 @@ disclosures = Table(
 )
 Index("ix_disclosures_patient", disclosures.c.patient_id, disclosures.c.disclosed_on)
 
+# ---- retention/: schedules, legal holds, disposition and its records ----
+
+# Each document's computed disposition (rebuilt by retention.refresh_schedule when
+# its class, patient, dates, review decision or the rules change: `inputs` is a
+# hash of everything the date was computed from). disposition_date NULL: kept
+# permanently or not decidable yet (no class); `basis` says which.
+retention_schedule = Table(
+    "retention_schedule",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("rule", String(32), nullable=True),  # the retention class; NULL: no class yet
+    Column("basis", String(32), nullable=False),  # what the period counts from (retention.rules.Basis)
+    Column("basis_date", Date, nullable=True),
+    Column("disposition_date", Date, nullable=True, index=True),
+    Column("action", String(16), nullable=False),  # destroy | review | keep | undecided
+    Column("inputs", String(64), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
+)
+
+# A person's decision on a document whose rule ends in review: destroy it, or
+# keep it until a later day (then it is reviewed again). The newest one counts.
+retention_reviews = Table(
+    "retention_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=False, index=True),
+    Column("decision", String(16), nullable=False),  # destroy | keep
+    Column("keep_until", Date, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+# Legal holds: on a patient (every document of the chart, now and later), on
+# named documents (legal_hold_documents), or on a saved search (`query` in the
+# search grammar, evaluated against the database). Released holds keep their row.
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),  # patient | documents | search
+    Column("patient_id", Integer, nullable=True, index=True),
+    Column("query", Text, nullable=True),
+    Column("matter", Text, nullable=False),  # the case or request the hold is for
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(64), nullable=False),
+    Column("placed_by_id", Integer, nullable=True),
+    Column("placed_at", UTCDateTime(), nullable=False),
+    Column("released_by", String(64), nullable=True),
+    Column("released_by_id", Integer, nullable=True),
+    Column("released_at", UTCDateTime(), nullable=True),
+    Column("release_reason", Text, nullable=True),
+)
+
+legal_hold_documents = Table(
+    "legal_hold_documents",
+    metadata,
+    Column("hold_id", Integer, ForeignKey("legal_holds.id"), primary_key=True),
+    Column("document_id", Integer, primary_key=True, index=True),
+)
+
+# Approvals of a disposition plan, by its fingerprint (a hash of the sorted rows
+# of document id, action, rule and disposition date).
+retention_approvals = Table(
+    "retention_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, index=True),
+    Column("as_of", Date, nullable=False),
+    Column("approver", String(64), nullable=False),
+    Column("approver_id", Integer, nullable=True),
+    Column("approved_at", UTCDateTime(), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("totals", JSON, nullable=False, default=dict),
+)
+
+# One disposition run (`chartdesk retention apply --execute`) and its items. A
+# run moves through phases (records, index, files, finish, done); an interrupted
+# run is resumed from where it stopped by the next apply.
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("approval_id", Integer, ForeignKey("retention_approvals.id"), nullable=False),
+    Column("approved_by", String(64), nullable=False),
+    Column("applied_by", String(64), nullable=False),
+    Column("applied_by_id", Integer, nullable=True),
+    Column("as_of", Date, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("phase", String(16), nullable=False),
+    Column("retrain", Integer, nullable=False, default=0),  # 1: the classifier learnt from a destroyed document
+    Column("summary", JSON, nullable=False, default=dict),
+)
+
+retention_run_items = Table(
+    "retention_run_items",
+    metadata,
+    Column("run_id", Integer, ForeignKey("retention_runs.id"), primary_key=True),
+    Column("document_id", Integer, primary_key=True),
+    Column("role", String(16), nullable=False),  # planned | container (a split fax whose parts are all gone)
+    Column("rule", String(32), nullable=True),
+    Column("disposition_date", Date, nullable=True),
+    Column("status", String(16), nullable=False),  # pending | destroyed | held | skipped
+    Column("note", Text, nullable=False, default=""),
+    Column("files", JSON, nullable=False, default=list),  # paths to remove once the records are gone
+    Column("blob", String(64), nullable=True),  # the original to remove (no other document uses it)
+    Column("done_at", UTCDateTime(), nullable=True),
+)
+
+# The minimal record kept of a destroyed document (no text, no file names).
+retention_tombstones = Table(
+    "retention_tombstones",
+    metadata,
+    Column("document_id", Integer, primary_key=True),
+    Column("doc_class", String(64), nullable=True),
+    Column("patient_id", Integer, nullable=True, index=True),
+    Column("doc_date", Date, nullable=True),
+    Column("received_on", Date, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("rule", String(32), nullable=True),
+    Column("disposition_date", Date, nullable=True),
+    Column("approved_by", String(64), nullable=False),
+    Column("applied_by", String(64), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("destroyed_at", UTCDateTime(), nullable=False),
+)
+
 _GENESIS = "0" * 64
 _APPEND_ONLY = "audit events are append-only"
 _HEAD_FORWARD = "the audit head only moves forward"
