@@ -193,6 +193,7 @@ def _restore(settings: Settings, location: Location, folder: Path, m: Manifest, 
     db = Database(settings.database_url)
     try:
         audit.ensure_ready(settings, db)
+        _void_leases(db)
         principal = login(db, settings)
         access.require(principal, "backup")
         files = _place_files(settings, location, folder, m, undo, progress)
@@ -239,6 +240,13 @@ def _place_database(settings: Settings, folder: Path, m: Manifest, progress: Pro
         raise BackupDamagedError(folder, [problem])
     os.replace(staging, final)
     fsync_dir(final.parent)
+
+
+def _void_leases(db: Database) -> None:
+    """Leases held by the other machine's service when the copy was taken (the
+    indexer's, for one) mean nothing here; documents' own leases simply expire."""
+    with db.write() as conn:
+        conn.execute(leases.delete())
 
 
 def _place_keys(settings: Settings, folder: Path, undo: _Undo) -> None:

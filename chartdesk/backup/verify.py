@@ -58,8 +58,8 @@ def verify_set(location: Location, backup: BackupSet, *, progress: Progress = NO
     if m.database.file not in own:
         db_problems, events = check_database(location, backup.path, m, progress)
         problems += db_problems
-    problems += [f"the original file {sha[:12]} was not in the store when this backup was taken"
-                 for sha in m.missing]
+    problems += [f"the original file {sha[:12]} could not be copied when this backup was taken "
+                 "(missing or damaged in the store)" for sha in m.missing]
     return SetReport(backup.path, m.id, tuple(problems), len(m.files) + len(m.pool), events)
 
 
