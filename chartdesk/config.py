@@ -270,7 +270,70 @@ class MatchSettings(_Frozen):
 
 
 class SearchBackendName(StrEnum):
-    tantivy = "tantivy"
+    tantivy = "tantivy"  # embedded, in the data directory
+    opensearch = "opensearch"  # an OpenSearch cluster ([search.cluster])
+    elasticsearch = "elasticsearch"  # an Elasticsearch 8 or 9 cluster ([search.cluster])
+
+
+_LOCAL_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
+class ClusterSettings(_Frozen):
+    """[search.cluster]: the OpenSearch or Elasticsearch cluster. Secrets are never
+    in the config: it names an environment variable or a file that holds them."""
+
+    urls: tuple[str, ...] = ("http://127.0.0.1:9200",)
+    username: str = ""
+    password_env: str = ""
+    password_file: Path | None = None
+    api_key_env: str = ""
+    api_key_file: Path | None = None
+    ca_file: Path | None = None
+    index_prefix: str = Field(default="chartdesk", pattern=r"^[a-z][a-z0-9_-]{0,47}$")
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    bulk_documents: int = Field(default=500, ge=1, le=10_000)
+    bulk_mb: float = Field(default=10.0, gt=0, le=100)
+    retries: int = Field(default=5, ge=0, le=20)
+    retry_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    shards: int = Field(default=1, ge=1, le=64)
+    replicas: int = Field(default=1, ge=0, le=5)
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from urllib.parse import urlsplit
+
+        if not value:
+            raise ValueError("name at least one cluster URL, e.g. [\"https://search1.example.org:9200\"]")
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"cluster URL {url!r}: write it as http(s)://host:port")
+            if parts.username or parts.password:
+                raise ValueError(f"cluster URL {url!r} holds credentials: use username with password_env or password_file")
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> ClusterSettings:
+        password = bool(self.password_env) + (self.password_file is not None)
+        api_key = bool(self.api_key_env) + (self.api_key_file is not None)
+        if password > 1 or api_key > 1:
+            raise ValueError("search.cluster: name the secret once (an environment variable or a file, not both)")
+        if (password or api_key) and not self.credentials_safe:
+            raise ValueError("search.cluster: credentials would cross the network in the clear; use https:// URLs")
+        if bool(self.username) != bool(password):
+            raise ValueError("search.cluster: username goes with password_env or password_file")
+        if self.username and api_key:
+            raise ValueError("search.cluster: use either an API key or a username and password, not both")
+        return self
+
+    @property
+    def credentials_safe(self) -> bool:
+        """Every URL is https, or on this computer."""
+        from urllib.parse import urlsplit
+
+        return all(urlsplit(u).scheme == "https" or urlsplit(u).hostname in _LOCAL_HOSTS for u in self.urls)
 
 
 class SearchSettings(_Frozen):
@@ -278,6 +341,7 @@ class SearchSettings(_Frozen):
     synonyms_file: Path | None = None
     fuzzy: bool = True
     page_size: int = Field(default=20, ge=1, le=200)
+    cluster: ClusterSettings = ClusterSettings()
 
 
 # ---- access/ and audit/: roles, labels, break-the-glass, logins, audit key ----
@@ -668,6 +732,7 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
             data[section][key] = None
         elif value is not None:
             data[section][key] = _absolute(value, base)
+    _resolve_cluster_paths(data, base)
     inboxes = []
     for inbox in data.get("inboxes", []):
         inbox = dict(inbox)
@@ -676,6 +741,21 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
         inboxes.append(inbox)
     data["inboxes"] = inboxes
     return data
+
+
+_CLUSTER_PATH_KEYS = ("password_file", "api_key_file", "ca_file")
+
+
+def _resolve_cluster_paths(data: dict[str, Any], base: Path) -> None:
+    """[search.cluster] is one table deeper than _PATH_KEYS reach."""
+    search = data.get("search")
+    cluster = search.get("cluster") if isinstance(search, dict) else None
+    if not isinstance(cluster, dict):
+        return
+    cluster = search["cluster"] = dict(cluster)  # type: ignore[index]
+    for key in _CLUSTER_PATH_KEYS:
+        if key in cluster:
+            cluster[key] = None if cluster[key] == "" else _absolute(cluster[key], base)
 
 
 def _absolute(value: str, base: Path) -> Path:

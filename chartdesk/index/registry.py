@@ -1,7 +1,7 @@
 """Search backends by name (settings.search.backend), built-ins in one table.
 
 A backend is a function (settings, *, writer) -> SearchIndex. The cluster
-backend of a later issue registers itself here with one line.
+backends (cluster/) load their client library only when selected.
 """
 
 from __future__ import annotations
@@ -26,8 +26,19 @@ def _tantivy(settings: Settings, *, writer: bool) -> SearchIndex:
     )
 
 
+def _cluster(engine: str) -> BackendFactory:
+    def factory(settings: Settings, *, writer: bool) -> SearchIndex:
+        from chartdesk.index.cluster import open_cluster_index
+
+        return open_cluster_index(settings, writer=writer, engine=engine)
+
+    return factory
+
+
 BACKENDS: dict[str, BackendFactory] = {
     "tantivy": _tantivy,
+    "opensearch": _cluster("opensearch"),
+    "elasticsearch": _cluster("elasticsearch"),
 }
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from chartdesk.index import SearchIndex, Synonyms, load_synonyms
 from chartdesk.index.tantivy_index import TantivyIndex
+from tests.index.cluster_backend import opensearch_factory
+from tests.index.cluster_node import stop_session_node
 from tests.index.corpus import CORPUS
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -24,12 +26,20 @@ def tantivy_factory(path: Path, *, writer: bool = True, synonyms: Synonyms | Non
 
 FACTORIES: dict[str, Factory] = {
     "tantivy": tantivy_factory,
+    "opensearch": opensearch_factory,  # a real node (cluster_node.py), started on first use
 }
 
 
 @pytest.fixture(scope="session", params=sorted(FACTORIES))
 def index_factory(request: pytest.FixtureRequest) -> Factory:
     return FACTORIES[request.param]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_search_node() -> Iterator[None]:
+    """Stops the OpenSearch node at the end of the session if a test started it."""
+    yield
+    stop_session_node()
 
 
 @pytest.fixture(scope="session")
