@@ -19,6 +19,7 @@ from __future__ import annotations
 from chartdesk.backup.create import BackupResult, create_backup
 from chartdesk.backup.errors import (
     BackupDamagedError,
+    BackupIncompleteError,
     LocationBusyError,
     NoDestinationError,
     NotABackupError,
@@ -35,6 +36,7 @@ __all__ = [
     "NO_PROGRESS",
     "BackupDamagedError",
     "BackupHolding",
+    "BackupIncompleteError",
     "BackupResult",
     "BackupSummary",
     "LocationBusyError",

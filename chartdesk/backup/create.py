@@ -88,7 +88,7 @@ def create_backup(app: App, principal: Principal, dest: Path | None = None, *,
         writer = PoolWriter(location)
         manifest = _take(app, run, writer, previous)
         problems = check_files(location, run.folder, manifest, progress, full=full_verify,
-                               known_good=_known_good(previous, full_verify))
+                               known_good=_known_good(previous, full=full_verify))
         if problems:
             raise BackupDamagedError(run.folder, problems)
         final = _commit(run, manifest)
@@ -110,7 +110,7 @@ def _previous(location: Location) -> Manifest | None:
     return usable[-1] if usable else None
 
 
-def _known_good(previous: Manifest | None, full: bool) -> frozenset[str]:
+def _known_good(previous: Manifest | None, *, full: bool) -> frozenset[str]:
     """With a quick check, files the previous backup held (verified then) are checked by size only."""
     return frozenset() if full or previous is None else previous.sha256s()
 
@@ -146,16 +146,15 @@ def _keys(run: _Run) -> dict[str, FileEntry]:
 
 def _database(app: App, run: _Run) -> tuple[DatabaseInfo, dbcopy.CopyFacts, AuditInfo]:
     raw = run.folder / RAW_DB
-    run.progress.phase("database", None)
+    source = dbcopy.database_path(run.settings)
+    run.progress.phase("database", dbcopy.page_count(source))
     done = [0]
 
-    def step(pages: int, total: int) -> None:
-        if done[0] == 0:
-            run.progress.phase("database", total)
+    def step(pages: int, _total: int) -> None:
         run.progress.advance(pages - done[0])
         done[0] = pages
 
-    dbcopy.snapshot(dbcopy.database_path(run.settings), raw, step)
+    dbcopy.snapshot(source, raw, step)
     problem = dbcopy.integrity_problem(raw)
     if problem:
         raise BackupDamagedError(run.folder, [problem])

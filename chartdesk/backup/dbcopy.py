@@ -39,6 +39,14 @@ def database_path(settings: Settings) -> Path:
     return Path(url.database)
 
 
+def page_count(path: Path) -> int:
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        return int(conn.execute("PRAGMA page_count").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def snapshot(source: Path, dest: Path, step: Step) -> None:
     """A consistent copy of the live database file at `source` into `dest`."""
     src = sqlite3.connect(source, isolation_level=None, timeout=30)

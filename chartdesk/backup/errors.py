@@ -24,6 +24,21 @@ class BackupDamagedError(ChartdeskError):
         self.problems = problems
 
 
+class BackupIncompleteError(ChartdeskError):
+    """The backup was taken and kept, but the store lacked originals the database names."""
+
+    exit_code = ExitCode.bad_input
+    http_status = 422
+
+    def __init__(self, where: Path, missing: int) -> None:
+        super().__init__(
+            f"the backup {where} was taken, but {missing} original file(s) could not be copied "
+            "(missing or damaged in the store; the warnings above name the documents)",
+            remedy="run `chartdesk status` and restore those originals from an older backup; "
+                   "the backup is kept, as it holds everything else",
+        )
+
+
 class NotABackupError(NotFoundError):
     def __init__(self, where: Path) -> None:
         super().__init__(

@@ -29,7 +29,8 @@ def area_roots(settings: Settings) -> dict[str, Path]:
 
 
 def model_file(settings: Settings) -> Path:
-    from chartdesk import classify  # the classify room (its import is light: scikit-learn loads on use)
+    from chartdesk import classify  # lazily: only backups need the classify room
+
 
     return classify.model_path(settings)
 

@@ -104,7 +104,7 @@ def restore_backup(config_path: Path, src: Path, login: Login, *, replace_existi
         undo.made.append(config_path)
     _check_target(settings, replace_existing=replace_existing)
     try:
-        return _restore(settings, location, backup.path, m, login, undo, progress, config_written)
+        return _restore(settings, location, backup.path, m, login, undo, progress, config_written=config_written)
     except BaseException:
         log.warning("restore failed; undoing what it made")
         undo.run()
@@ -184,7 +184,7 @@ def _service_running(settings: Settings) -> bool:
 
 
 def _restore(settings: Settings, location: Location, folder: Path, m: Manifest, login: Login,
-             undo: _Undo, progress: Progress, config_written: bool) -> RestoreResult:
+             undo: _Undo, progress: Progress, *, config_written: bool) -> RestoreResult:
     _move_aside(settings, undo)
     prepare_data_dir(settings)
     check_local_filesystem(settings.data_dir)

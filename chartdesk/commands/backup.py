@@ -9,6 +9,7 @@ Backups act as a user with the `backup` permission of this installation;
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -33,35 +34,48 @@ BYTE_PHASES = ("original files", "verifying", "original files, page images, quar
 
 
 class RichProgress:
-    """The backup room's Progress as a rich bar on standard error."""
+    """The backup room's Progress as rich bars on standard error; where that is
+    not a terminal (cron, a log file), one line per finished phase instead."""
 
     def __init__(self) -> None:
         self.console = Console(stderr=True)
-        self._bars: dict[bool, Progress] = {}
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+        self._phase: tuple[str, int, float] | None = None  # name, units done, start (no terminal)
 
     def phase(self, name: str, total: int | None = None) -> None:
         self._finish()
+        if not self.console.is_terminal:
+            self._phase = (name, 0, time.monotonic())
+            return
         self._bar = self._make(in_bytes=name in BYTE_PHASES)
         self._bar.start()
         self._task = self._bar.add_task(name, total=total)
 
     def advance(self, amount: int = 1) -> None:
-        if self._bar is not None and self._task is not None:
+        if self._phase is not None:
+            name, done, started = self._phase
+            self._phase = (name, done + amount, started)
+        elif self._bar is not None and self._task is not None:
             self._bar.advance(self._task, amount)
 
     def _finish(self) -> None:
-        if self._bar is not None:
-            if self._task is not None and self._bar.tasks[0].total is not None:
-                self._bar.update(self._task, completed=self._bar.tasks[0].total)
+        if self._phase is not None:
+            name, done, started = self._phase
+            amount = _size(done) if name in BYTE_PHASES else f"{done:,}"
+            self.console.print(f"{name}: done ({amount}, {time.monotonic() - started:.1f} s)", highlight=False)
+            self._phase = None
+        if self._bar is not None and self._task is not None:
+            total = self._bar.tasks[0].total
+            if total is not None:
+                self._bar.update(self._task, completed=total)
             self._bar.stop()
         self._bar = self._task = None
 
     def _make(self, *, in_bytes: bool) -> Progress:
         count = DownloadColumn() if in_bytes else MofNCompleteColumn()
         return Progress(TextColumn("{task.description:<32}"), BarColumn(), count, TimeElapsedColumn(),
-                        console=self.console, transient=not self.console.is_terminal)
+                        console=self.console)
 
     def __enter__(self) -> RichProgress:
         return self
@@ -109,6 +123,8 @@ def create(env: Env, dest: Path | None, quick: bool) -> None:  # noqa: FBT001
                f"{len(m.originals())} original files, audit log to event {m.audit.head_seq}; "
                f"{result.copied_files} new files ({_size(result.copied_bytes)}) copied in {result.seconds:g} s; "
                "verified")
+    if m.missing:
+        raise backup.BackupIncompleteError(result.path, len(m.missing))
 
 
 @backup_group.command()

@@ -52,8 +52,9 @@ def relative_config(root: Path, **sections: dict) -> Path:
     return cfg
 
 
-def new_office(root: Path, *, users: tuple[tuple[str, str], ...] = (("it", "admin"), ("rita", "records"))) -> Path:
-    cfg = relative_config(root)
+def new_office(root: Path, *, users: tuple[tuple[str, str], ...] = (("it", "admin"), ("rita", "records")),
+               **sections: dict) -> Path:
+    cfg = relative_config(root, **sections)
     app = open_app(config.load(cfg), create=True)
     for name, role in users:
         add_user(app, name, role)
