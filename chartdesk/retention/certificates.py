@@ -39,7 +39,8 @@ class BackupCopy:
     path: str
     taken_at: dt.datetime | None
     expires_at: dt.datetime | None
-    sha256s: frozenset[str]
+    sha256s: frozenset[str]  # destroyed originals it holds
+    database: bool = False  # taken before the destruction: its database copy holds the records too
 
 
 @dataclass(frozen=True)
@@ -77,28 +78,36 @@ def gather(conn: Connection, settings: Settings, run_id: int) -> CertificateData
         select(i.c.document_id, i.c.status, i.c.note, i.c.rule).where(i.c.run_id == run_id,
                                                                       i.c.status.in_(("held", "skipped")))
         .order_by(i.c.document_id))]
-    backups = backups_holding(settings, sorted({d["sha256"] for d in destroyed}))
+    backups = backups_holding(settings, sorted({d["sha256"] for d in destroyed}), before=run["started_at"])
     return CertificateData(run, destroyed, kept, backups)
 
 
-def backups_holding(settings: Settings, sha256s: Sequence[str]) -> list[BackupCopy] | None:
-    """Backups (chartdesk.backup) that still hold any of these originals; None when unknown."""
-    if not sha256s:
-        return []
+def backups_holding(settings: Settings, sha256s: Sequence[str], *, before: dt.datetime | None = None,
+                    ) -> list[BackupCopy] | None:
+    """Backups (chartdesk.backup) that still hold any of these originals, and those
+    taken `before` the destruction (their database copy still holds the records);
+    None when the backup room cannot say."""
     try:
-        from chartdesk import backup  # type: ignore[attr-defined]
+        from chartdesk import backup
 
-        found = backup.backups_holding(settings, list(sha256s))  # type: ignore[attr-defined]
+        holding = backup.backups_holding(settings, list(sha256s)) if sha256s else []
+        everything = backup.list_backups(settings) if before is not None else []
     except (ImportError, AttributeError):
-        log.warning("backup room not available: certificates cannot say which backups hold destroyed originals")
+        log.warning("backup room not available: certificates cannot say which backups hold destroyed documents")
         return None
-    return [BackupCopy(str(b.path), b.taken_at, b.expires_at, frozenset(b.sha256s)) for b in found]
+    copies = {str(b.path): BackupCopy(str(b.path), b.taken_at, b.expires_at, frozenset(b.sha256s)) for b in holding}
+    for b in everything:
+        if b.taken_at is not None and before is not None and b.taken_at < before:
+            known = copies.get(str(b.path))
+            copies[str(b.path)] = BackupCopy(str(b.path), b.taken_at, b.expires_at,
+                                             known.sha256s if known else frozenset(), database=True)
+    return sorted(copies.values(), key=lambda c: (c.taken_at or dt.datetime.min.replace(tzinfo=dt.UTC), c.path))
 
 
 def _until(sha: str, backups: list[BackupCopy] | None) -> str:
     if backups is None:
         return "unknown"
-    ends = [b.expires_at for b in backups if sha in b.sha256s and b.expires_at is not None]
+    ends = [b.expires_at for b in backups if (b.database or sha in b.sha256s) and b.expires_at is not None]
     return max(ends).isoformat(timespec="seconds") if ends else ""
 
 
@@ -161,8 +170,9 @@ def render_pdf(data: CertificateData) -> bytes:
         story.append(_table(kept, colors, TableStyle, Table))
     story += [Spacer(1, 10), Paragraph("Backups", styles["Heading2"]), _backups_paragraph(data, styles, Paragraph)]
     if data.backups:
-        backups = [["Backup", "Taken", "Ages out", "Destroyed originals held"]]
-        backups += [[b.path, _when(b.taken_at), _when(b.expires_at), str(len(b.sha256s))] for b in data.backups]
+        backups = [["Backup", "Taken", "Ages out", "Destroyed originals held", "Records in its database copy"]]
+        backups += [[b.path, _when(b.taken_at), _when(b.expires_at), str(len(b.sha256s)), "yes" if b.database else "no"]
+                    for b in data.backups]
         story.append(_table(backups, colors, TableStyle, Table))
     doc.build(story)
     return buffer.getvalue()
@@ -170,13 +180,14 @@ def render_pdf(data: CertificateData) -> bytes:
 
 def _backups_paragraph(data: CertificateData, styles: Any, paragraph: Any) -> Any:
     if data.backups is None:
-        text = ("Which backups still hold these originals could not be determined (the backup module is not "
-                "installed). Backups keep destroyed originals until they age out.")
+        text = ("Which backups still hold these documents could not be determined (the backup module is not "
+                "installed). Backups keep destroyed documents until they age out.")
     elif not data.backups:
-        text = "No backup holds any of the destroyed originals."
+        text = "No backup holds any of the destroyed documents."
     else:
-        text = ("These backups still hold destroyed originals; each copy goes when its backup ages out and is "
-                "pruned. A restore from one of them must be followed by applying this plan's destructions again.")
+        text = ("These backups still hold destroyed documents (their originals, or their records in the backup's "
+                "copy of the database); each copy goes when its backup ages out and is pruned. A restore from one "
+                "of them must be followed by a disposition run that destroys these documents again.")
     return paragraph(text, styles["BodyText"])
 
 

@@ -7,8 +7,8 @@ hold covers is decided against the database at the moment it matters:
 
 - a patient hold covers every document in the chart, now and later, and the
   chart of any patient merged with it;
-- a document hold covers the documents named, and the parts of a split fax
-  named by its parent (and the other way round);
+- a document hold covers the documents named, and both parts of a split fax
+  named by its parent record (a held part keeps the shared original anyway);
 - a search hold covers what its saved search finds in the database (holdsearch).
 """
 
@@ -139,7 +139,7 @@ def _covered_by(conn: Connection, settings: Settings, hold: Hold, rows: dict[int
         patients_held = _merged_closure(conn, hold.patient_id)
         return {i for i, r in rows.items() if r.patient_id in patients_held}  # type: ignore[attr-defined]
     if hold.scope == "documents":
-        named = set(hold.document_ids) | _parts_and_parents(conn, hold.document_ids)
+        named = set(hold.document_ids)
         return {i for i, r in rows.items() if i in named or r.parent_id in named}  # type: ignore[attr-defined]
     return holdsearch.matching(conn, settings, hold.query or "", list(rows))
 
@@ -152,19 +152,6 @@ def _merged_closure(conn: Connection, patient_id: int | None) -> set[int]:
         seen.add(current)
         current = conn.execute(select(patients.c.merged_into).where(patients.c.id == current)).scalar()
     return seen
-
-
-def _parts_and_parents(conn: Connection, doc_ids: Sequence[int]) -> set[int]:
-    if not doc_ids:
-        return set()
-    q = select(documents.c.id, documents.c.parent_id).where(
-        (documents.c.id.in_(list(doc_ids))) | (documents.c.parent_id.in_(list(doc_ids))))
-    out: set[int] = set()
-    for doc_id, parent_id in conn.execute(q):
-        out.add(doc_id)
-        if parent_id is not None:
-            out.add(parent_id)
-    return out
 
 
 def _hold_documents(conn: Connection, hold_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:

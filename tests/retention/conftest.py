@@ -7,9 +7,10 @@ index), then filed by a records clerk where the pipeline did not file them as
 planned. `Site.docs` names the documents:
 
   marked   a progress note of patient A carrying MARKER in its text (and in the
-           name of the dropped file); also corrected by staff, so the classifier
-           can learn from it
-  lab      a lab result of patient A
+           name of the dropped file)
+  lab      a lab result of patient A, MARKER in its text too; both are corrected
+           by staff, so a retrained classifier's vocabulary holds MARKER (its words
+           need two documents)
   card     an insurance card of patient A
   consent  a consent form of patient A (rule "legal": ends in review)
   minor    a progress note of patient B, who is a child
@@ -42,7 +43,7 @@ from chartdesk.config import Settings
 from chartdesk.db import class_corrections, documents, utcnow
 from chartdesk.ingest import take
 from chartdesk.stages import State
-from tests.conftest import PASSWORD, TEST_MODEL, make_settings
+from tests.conftest import PASSWORD, TEST_MODEL, make_settings, write_config
 from tests.gen import Document, Patient, born_digital_pdf, make_document, roster
 from tests.gen.documents import Paragraph
 
@@ -65,11 +66,20 @@ class Site:
         return self.users[username]
 
 
+def _sections(root: Path) -> dict[str, dict[str, object]]:
+    return {"classify": {"model_file": str(root / "models" / "classifier.pkl"), "seed_per_class": 20,
+                         "min_corrections_per_class": 1},
+            "match": {"mrn_patterns": ["[A-Z]?[0-9]{4,10}"]},
+            "pipeline": {"workers": 1, "index_batch_size": 50}}
+
+
 def site_settings(root: Path) -> Settings:
-    return make_settings(root, classify={"model_file": str(root / "models" / "classifier.pkl"), "seed_per_class": 20,
-                                         "min_corrections_per_class": 1},
-                         match={"mrn_patterns": ["[A-Z]?[0-9]{4,10}"]},
-                         pipeline={"workers": 1, "index_batch_size": 50})
+    return make_settings(root, **_sections(root))  # type: ignore[arg-type]
+
+
+def site_config(root: Path) -> Path:
+    """A config.toml for the site, for chartdesk started as its own process."""
+    return write_config(root, **_sections(root))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -144,7 +154,7 @@ def _add_documents(site: Site, folder: Path) -> None:
     a, b = people.patients[0], people.patients[1]
     plan = {
         "marked": (_about(a, "progress_note", 21, f"Assessment reviewed with the {MARKER} protocol."), "progress_note", "A"),
-        "lab": (_about(a, "lab_result", 22), "lab_result", "A"),
+        "lab": (_about(a, "lab_result", 22, f"Specimen handled per {MARKER} chain of custody."), "lab_result", "A"),
         "card": (_about(a, "insurance_card", 23), "insurance_card", "A"),
         "consent": (_about(a, "consent_form", 24), "consent_form", "A"),
         "minor": (_about(b, "progress_note", 25), "progress_note", "B"),
@@ -160,6 +170,7 @@ def _add_documents(site: Site, folder: Path) -> None:
     wanted["cover"] = ("fax_cover_sheet", None)
     _file_as_planned(site, wanted)
     _correct(site, "marked", "progress_note")
+    _correct(site, "lab", "lab_result")
     _run_pipeline(site.app)
 
 

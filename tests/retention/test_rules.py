@@ -19,7 +19,11 @@ AT_MAJORITY = RetentionRule(trigger=RetentionTrigger.majority, years=2)
 MAJORITY = 18
 
 
-def facts(doc: dt.date | None = D(2012, 1, 10), *, received: dt.date = D(2012, 1, 12), born: dt.date | None = None,
+DOC_DAY = D(2012, 1, 10)
+RECEIVED = D(2012, 1, 12)
+
+
+def facts(doc: dt.date | None = DOC_DAY, *, received: dt.date = RECEIVED, born: dt.date | None = None,
           last: dt.date | None = None, decision: str | None = None, keep_until: dt.date | None = None) -> Facts:
     return Facts(doc_date=doc, received_on=received, birth_date=born, last_encounter=last, review_decision=decision,
                  keep_until=keep_until)
