@@ -314,7 +314,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="requests per user")
-    parser.add_argument("--busy", type=int, default=24, help="scanned documents the two workers ingest meanwhile")
+    parser.add_argument("--busy", type=int, default=40, help="scanned documents the two workers ingest meanwhile")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds a user pauses between searches, on average (the saturation rows use 0)")
     args = parser.parse_args()
@@ -357,6 +357,8 @@ def main() -> None:
                                                   *run_users(users, each, web, think=think))
                 results[("bare", label)] = summary(f"bare index {label}", users,
                                                    *run_users(users, each, bare, think=think))
+                if label != "saturation":
+                    print(f"{'':<24}(workers: {pending(settings)} scans still queued)", flush=True)
             after = pending(settings)
             print(f"\nworkers: {before - after} scans processed while timing, {after} still queued at the end"
                   + ("" if after else " (the workers ran out of work: use a larger --busy)"))

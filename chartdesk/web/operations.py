@@ -1,8 +1,11 @@
 """The status page's reads and its one action (retry a parked document).
 
 Counts by state, the search index backlog, parked documents with their error,
-and the quarantine with reasons a receptionist can act on. Retrying processes
-a parked document again from the first stage, as `chartdesk reprocess` does.
+and the quarantine with reasons a receptionist can act on. The "maintain"
+permission (no patient data) opens it; the quarantine's file names, which may
+name a patient, are shown only to roles that work the review queue, as
+`chartdesk status` does. Retrying processes a parked document again from the
+first stage, as `chartdesk reprocess` does.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ class Status:
         return sum(self.states.values())
 
 
+HIDDEN_NAME = "(hidden: records staff can see it)"
+
+
 def status(app: App, principal: Principal) -> Status:
-    access.require(principal, "review")
+    access.require(principal, "maintain")
+    names = access.may(principal, "review")
     with app.db.read() as conn:
         report = Status(pipeline.counts_by_state(conn), pipeline.index_backlog(conn))
         for state, bucket in ((State.parked, report.parked), (State.rejected, report.quarantine)):
@@ -53,14 +60,15 @@ def status(app: App, principal: Principal) -> Status:
                 select(documents.c.id, documents.c.received_at, documents.c.original_name, documents.c.reason_code,
                        documents.c.reason, documents.c.last_error, documents.c.stage)
                 .where(documents.c.state == state).order_by(documents.c.id.desc()).limit(LIMIT))
-            bucket.extend(Problem(r.id, r.received_at, r.original_name, r.reason_code or "failed",
+            bucket.extend(Problem(r.id, r.received_at, r.original_name if names else HIDDEN_NAME,
+                                  r.reason_code or "failed",
                                   r.reason or r.last_error or "", r.stage) for r in rows)
     return report
 
 
 def retry(app: App, principal: Principal, doc_id: int) -> None:
     """Process a parked document again from the first stage (a new generation)."""
-    access.require(principal, "review")
+    access.require(principal, "maintain")
     now = utcnow()
     with app.db.write() as conn:
         row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()

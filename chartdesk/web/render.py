@@ -34,7 +34,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("/search", "Search", "s", Permission.search),
     NavItem("/review", "Review queue", "r", Permission.review),
-    NavItem("/status", "Status", "t", Permission.review),
+    NavItem("/status", "Status", "t", Permission.maintain),
     NavItem("/audit", "Audit", "a", Permission.audit_read),
     NavItem("/users", "Users", "u", Permission.manage_users),
 )

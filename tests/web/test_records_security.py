@@ -247,3 +247,5 @@ def test_status_shows_the_quarantine_with_its_reason(site: Site, client_for: Cli
                                          headers={"X-CSRF-Token": csrf_of(page), "Accept": "application/json"})
     assert refused.status_code == 409 and "not waiting for a retry" in refused.json()["error"]
     assert SUD not in page
+    upkeep = client_for("admin").get("/status").text  # maintain without review: no file names
+    assert f"#{site.docs['broken']}" in upkeep and "broken.pdf" not in upkeep

@@ -19,12 +19,12 @@ router = APIRouter()
 
 @router.get("/status", summary="Pipeline status and quarantine")
 def status_page(request: Request, retried: int | None = None,
-                principal: Principal = require(Permission.review)) -> Response:
+                principal: Principal = require(Permission.maintain)) -> Response:
     report = operations.status(web_context(request).app, principal)
     return page(request, "status.html", report=report, retried=retried)
 
 
 @router.post("/status/retry/{doc_id}", summary="Process a parked document again")
-def retry(request: Request, doc_id: int, principal: Principal = require(Permission.review)) -> Response:
+def retry(request: Request, doc_id: int, principal: Principal = require(Permission.maintain)) -> Response:
     operations.retry(web_context(request).app, principal, doc_id)
     return RedirectResponse(f"/status?retried={doc_id}", status_code=303)
