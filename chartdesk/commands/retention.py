@@ -101,8 +101,9 @@ def apply(env: Env, execute: bool) -> None:  # noqa: FBT001 - click passes flags
     run = outcome.run
     assert run is not None
     s = run.summary
-    click.echo(f"disposition run {run.id}: {s.get('destroyed', 0)} destroyed (with {s.get('containers', 0)} split "
-               f"fax record(s)), {s.get('held', 0)} kept by legal holds, {s.get('skipped', 0)} no longer due")
+    click.echo(f"disposition run {run.id}: {s.get('destroyed', 0)} destroyed (including {s.get('containers', 0)} "
+               f"split-fax record(s) whose parts had all gone), {s.get('held', 0)} kept by legal holds, "
+               f"{s.get('skipped', 0)} no longer due")
     if run.certificate_csv and run.certificate_pdf:
         click.echo(f"certificates: {run.certificate_csv}\n              {run.certificate_pdf}")
 
@@ -200,8 +201,9 @@ def runs(env: Env) -> None:
         table.add_row(str(run.id), f"{run.started_at.astimezone():%Y-%m-%d %H:%M}",
                       f"{run.finished_at.astimezone():%Y-%m-%d %H:%M}" if run.finished_at else "", run.phase,
                       run.approved_by, run.applied_by, str(s.get("destroyed", "")), str(s.get("held", "")),
-                      "\n".join(str(p) for p in (run.certificate_csv, run.certificate_pdf) if p))
+                      " ".join(p.name for p in (run.certificate_csv, run.certificate_pdf) if p))
     Console(width=200).print(table)
+    click.echo(f"certificates are kept in {retention.certificate_dir(env.settings)}")
 
 
 def _date(text: str) -> dt.date:
