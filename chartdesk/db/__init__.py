@@ -34,6 +34,8 @@ from chartdesk.db.schema import (
     patient_names,
     review_decisions,
     review_items,
+    transcript_segments,
+    transcripts,
 )
 from chartdesk.db.schema import (  # retention/
     legal_hold_documents,
@@ -81,6 +83,8 @@ __all__ = [
     "patient_names",
     "review_decisions",
     "review_items",
+    "transcript_segments",
+    "transcripts",
     "utcnow",
     "legal_hold_documents",
     "legal_holds",

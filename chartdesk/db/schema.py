@@ -131,7 +131,7 @@ pages = Table(
     Column("page_no", Integer, primary_key=True),  # 1-based
     Column("text", Text, nullable=False, default=""),
     Column("confidence", Float, nullable=True),  # mean word confidence 0..100 (OCR only)
-    Column("method", String(16), nullable=False),  # text_layer | ocr | empty
+    Column("method", String(16), nullable=False),  # text_layer | ocr | empty | speech
     Column("engine", String(64), nullable=False, default=""),
     Column("dpi", Integer, nullable=True),
     Column("width", Integer, nullable=True),
@@ -139,6 +139,42 @@ pages = Table(
     Column("image", Text, nullable=True),  # path of the view image, relative to derived_dir
     Column("tables", JSON, nullable=True),  # table structure read from the text layer
     Column("info", JSON, nullable=False, default=dict),  # provenance: options, warnings, timings
+)
+
+# Dictation (owned by transcription/). The machine transcript of an audio
+# document as segments with times and the model's confidence, kept as spoken
+# (page 1 of `pages` holds the normalised full text that is indexed).
+# Rewritten whole each time the transcribe stage commits for the document.
+transcript_segments = Table(
+    "transcript_segments",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("idx", Integer, primary_key=True),  # 0-based, in time order
+    Column("start", Float, nullable=False),  # seconds from the start of the recording
+    Column("end", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("avg_logprob", Float, nullable=False),  # mean token log-probability (0 is certain)
+    Column("no_speech_prob", Float, nullable=False),  # model's probability the window held no speech
+    Column("low_confidence", Integer, nullable=False, default=0),  # 1: a reviewer should listen
+)
+
+# Every transcript is an unverified draft until a clinician confirms it. Each
+# row is one version of a document's transcript: version 1.. in order; kind is
+# "machine" (the transcribe stage) or "edit" (a person's corrected text);
+# status is "draft" or "verified". The newest version is the current one.
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # machine | edit
+    Column("status", String(16), nullable=False),  # draft | verified
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("author", String(64), nullable=True),  # user name for edits; NULL for the machine
+    Column("verified_by", String(64), nullable=True),
+    Column("verified_at", UTCDateTime(), nullable=True),
+    Column("info", JSON, nullable=False, default=dict),  # provenance: engine, model, options
 )
 
 meta = Table(
