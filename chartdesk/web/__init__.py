@@ -2,8 +2,12 @@
 
     from chartdesk.web import create_app, WebServer
 
-Routes ask the access policy through `require(...)` dependencies and read
-records through the records room; nothing here decides who may see what.
+Every route declares what it needs with `require(permission)`, `LOGGED_IN` or
+`PUBLIC`; the access policy decides. Pages read and change records through the
+rooms' doors (access, audit, charts, index, transcription) in reading.py,
+queue.py, compliance.py, release.py, dictation.py and operations.py, each
+asking the policy and writing its audit event; chartdesk/records, the shared
+service layer, takes their place as it lands. Nothing here decides who may see what.
 """
 
 from chartdesk.web.app import OPENAPI_PATH, create_app
