@@ -11,6 +11,7 @@ last: a backup without one is incomplete and never used.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -29,7 +30,7 @@ from chartdesk.backup.locations import remember
 from chartdesk.backup.manifest import NAME, AuditInfo, DatabaseInfo, FileEntry, Manifest, PoolEntry
 from chartdesk.backup.pool import PoolWriter, SourceDamagedError, fsync_dir, hash_file
 from chartdesk.backup.progress import NO_PROGRESS, Progress
-from chartdesk.backup.verify import check_files
+from chartdesk.backup.verify import bad_pool_entries, own_problems
 from chartdesk.config import Settings
 from chartdesk.db import utcnow
 from chartdesk.errors import ConfigError
@@ -87,15 +88,37 @@ def create_backup(app: App, principal: Principal, dest: Path | None = None, *,
         run = _Run(app.settings, location, location.new_set_dir(utcnow()), progress, utcnow(), [])
         writer = PoolWriter(location)
         manifest = _take(app, run, writer, previous)
-        problems = check_files(location, run.folder, manifest, progress, full=full_verify,
-                               known_good=_known_good(previous, full=full_verify))
-        if problems:
-            raise BackupDamagedError(run.folder, problems)
+        _verify(app, run, writer, manifest, _known_good(previous, full=full_verify))
         final = _commit(run, manifest)
     _audit(app, principal, final, manifest)
     log.info("backup %s taken: %d new files", manifest.id, writer.copied_files)
     return BackupResult(final, manifest, writer.copied_files, writer.copied_bytes, tuple(run.warnings),
                         round(time.monotonic() - started, 2))
+
+
+def _verify(app: App, run: _Run, writer: PoolWriter, manifest: Manifest, known_good: frozenset[str]) -> None:
+    """Check every file of the new backup; a pool file found damaged (an earlier
+    crash, a failing disk) is copied again from the live file and checked again."""
+    problems = list(own_problems(run.folder, manifest).values())
+    bad = bad_pool_entries(run.location, manifest, run.progress, full=False, known_good=known_good)
+    repaired = [entry for entry, _p in bad if _repair(app, run, writer, entry)]
+    writer.flush()
+    if repaired:
+        log.warning("repaired %d damaged file(s) in the backup location", len(repaired))
+        again = dataclasses.replace(manifest, pool=tuple(repaired))
+        bad = bad_pool_entries(run.location, again, run.progress, full=True)
+    problems += [problem for _e, problem in bad]
+    if problems:
+        raise BackupDamagedError(run.folder, problems)
+
+
+def _repair(app: App, run: _Run, writer: PoolWriter, entry: PoolEntry) -> bool:
+    source = app.store.path(entry.sha256) if entry.area == extras.STORE else extras.target(run.settings, entry)
+    try:
+        writer.replace(source, entry.sha256, entry.size)
+    except (FileNotFoundError, SourceDamagedError):
+        return False
+    return True
 
 
 def _version() -> str:

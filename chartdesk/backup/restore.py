@@ -30,7 +30,7 @@ from chartdesk.backup import dbcopy, extras
 from chartdesk.backup.errors import BackupDamagedError, RestoreRefusedError
 from chartdesk.backup.layout import BackupSet, Location, newest_complete, read_set, resolve
 from chartdesk.backup.manifest import Manifest, PoolEntry
-from chartdesk.backup.pool import CHUNK, fsync_dir, hash_file
+from chartdesk.backup.pool import CHUNK, fsync_dir, hash_file, sync_filesystem
 from chartdesk.backup.progress import NO_PROGRESS, Progress
 from chartdesk.backup.verify import CHECKPOINT_FILE, KEY_FILE, describe, own_problems
 from chartdesk.config import Settings
@@ -274,6 +274,7 @@ def _place_files(settings: Settings, location: Location, folder: Path, m: Manife
         progress.advance(entry.size)
     if problems:
         raise BackupDamagedError(folder, problems)
+    sync_filesystem(settings.data_dir)  # page images and quarantine: once, not per file
     return placed
 
 
@@ -304,8 +305,6 @@ def _copy_checked(source: Path, dest: Path, sha256: str) -> bool:
         while chunk := fin.read(CHUNK):
             digest.update(chunk)
             out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
     if digest.hexdigest() != sha256:
         tmp.unlink()
         return False

@@ -63,14 +63,6 @@ def verify_set(location: Location, backup: BackupSet, *, progress: Progress = NO
     return SetReport(backup.path, m.id, tuple(problems), len(m.files) + len(m.pool), events)
 
 
-def check_files(location: Location, folder: Path, m: Manifest, progress: Progress, *, full: bool,
-                known_good: frozenset[str] = frozenset()) -> list[str]:
-    """Problems with the backup's own files and its pool files. Without `full`,
-    pool files in `known_good` are checked by size only."""
-    own = own_problems(folder, m)
-    return [*own.values(), *pool_problems(location, m, progress, full=full, known_good=known_good)]
-
-
 def own_problems(folder: Path, m: Manifest) -> dict[str, str]:
     """File name -> problem, for the files in the backup's own folder."""
     found = {name: _check(folder / name, _own_label(name, m), entry.size, entry.sha256, hashed=None)
@@ -80,17 +72,25 @@ def own_problems(folder: Path, m: Manifest) -> dict[str, str]:
 
 def pool_problems(location: Location, m: Manifest, progress: Progress, *, full: bool,
                   known_good: frozenset[str] = frozenset(), hashed: dict[str, str] | None = None) -> list[str]:
+    return [problem for _entry, problem in bad_pool_entries(location, m, progress, full=full,
+                                                            known_good=known_good, hashed=hashed)]
+
+
+def bad_pool_entries(location: Location, m: Manifest, progress: Progress, *, full: bool,
+                     known_good: frozenset[str] = frozenset(),
+                     hashed: dict[str, str] | None = None) -> list[tuple[PoolEntry, str]]:
+    """Pool files that are missing, short or damaged, with the problem of each."""
     hashed = {} if hashed is None else hashed
     progress.phase("verifying", sum(e.size for e in m.pool))
-    problems = []
+    bad = []
     for entry in m.pool:
         deep = full or entry.sha256 not in known_good
         problem = _check(location.pool_path(entry.sha256), describe(entry), entry.size,
                          entry.sha256 if deep else None, hashed=hashed)
         if problem:
-            problems.append(problem)
+            bad.append((entry, problem))
         progress.advance(entry.size)
-    return problems
+    return bad
 
 
 def check_database(location: Location, folder: Path, m: Manifest, progress: Progress) -> tuple[list[str], int]:

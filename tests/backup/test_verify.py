@@ -127,3 +127,17 @@ def test_a_database_copy_that_is_not_what_was_backed_up_is_detected(run: Runner,
     (folder / "manifest.json").write_text(json.dumps(body))
     (report,) = backup.verify_backups(folder)
     assert report.problems == ("the expanded database copy is damaged: its bytes no longer match its checksum",)
+
+
+def test_the_next_backup_repairs_a_damaged_pool_file(run: Runner, office: Office, tmp_path: Path) -> None:
+    """Given a location whose copy of an original went bad, when the next backup
+    runs, then it copies that original again from the live store and every
+    backup in the location verifies (the pool file is shared)."""
+    dest = tmp_path / "b"
+    folder = _take(run, office, dest)
+    sha = next(e[2] for e in _manifest(folder)["pool"] if e[0] == "store")
+    _pool_file(dest, sha).write_bytes(b"bit rot")
+    assert not backup.verify_backups(folder)[0].ok
+    code, _out, err = run(office.cfg, "backup", "create", str(dest))
+    assert code == 0, err
+    assert all(report.ok for report in backup.verify_backups(dest))
