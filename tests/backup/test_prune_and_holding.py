@@ -119,3 +119,17 @@ def test_a_damaged_original_in_the_store_is_reported(run: Runner, office: Office
     (report,) = backup.verify_backups(tmp_path / "usb")
     assert report.problems == (f"the original file {sha[:12]} could not be copied when this backup was taken "
                                "(missing or damaged in the store)",)
+
+
+def test_one_backup_or_prune_at_a_time_per_location(run: Runner, office: Office, tmp_path: Path) -> None:
+    """While a backup holds a location (its lock), a second backup or a prune there
+    is refused with the conflict code; once it is released both work."""
+    from chartdesk.backup.layout import Location
+
+    usb = Location(tmp_path / "usb")
+    with usb.locked():
+        for args in (["backup", "create", str(usb.root)], ["backup", "prune", str(usb.root)]):
+            code, _out, err = run(office.cfg, *args)
+            assert code == ExitCode.conflict and "Another backup or prune is working on" in err, err
+    assert run(office.cfg, "backup", "create", str(usb.root))[0] == 0
+    assert run(office.cfg, "backup", "prune", str(usb.root))[0] == 0
