@@ -12,6 +12,7 @@ from chartdesk.web.routes import (
     login,
     patients,
     release,
+    retention,
     review,
     search,
     static,
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     release.router,
     dictation.router,
+    retention.router,
 )
