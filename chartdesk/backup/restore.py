@@ -95,14 +95,15 @@ def restore_backup(config_path: Path, src: Path, login: Login, *, replace_existi
     config_written = _ensure_config(config_path, backup.path)
     try:
         settings = config.load(config_path)
+        _check_target(settings, replace_existing=replace_existing)
     except BaseException:
         if config_written:
             config_path.unlink()
         raise
+    # From here the data directory holds no file (or is moved aside): undo may clear it.
     undo = _Undo(settings.data_dir, settings.data_dir.exists())
     if config_written:
         undo.made.append(config_path)
-    _check_target(settings, replace_existing=replace_existing)
     try:
         return _restore(settings, location, backup.path, m, login, undo, progress, config_written=config_written)
     except BaseException:

@@ -16,6 +16,7 @@ from chartdesk.app import open_app
 from chartdesk.db import audit_events, documents, users
 from chartdesk.errors import ExitCode
 from tests.backup.conftest import Office, Runner, document_hashes, new_office, search_ids
+from tests.conftest import add_user, write_config
 
 
 def _backup(run: Runner, cfg: Path, dest: Path) -> Path:
@@ -124,3 +125,21 @@ def test_a_failed_restore_leaves_nothing_behind(run: Runner, office: Office, tmp
     code, _out, err = run(new_cfg, "restore", str(folder))
     assert code == ExitCode.bad_input and "is damaged" in err
     assert not new_cfg.exists() and not (tmp_path / "new-machine" / "data").exists()
+
+
+def test_a_backup_whose_config_points_at_live_data_is_refused(run: Runner, tmp_path: Path) -> None:
+    """Given a backup whose config names an absolute data directory that is live
+    on this machine, restoring it with no config at --config is refused, the
+    config written from the backup is taken back and the live data is untouched."""
+    (tmp_path / "clinic").mkdir()
+    cfg = write_config(tmp_path / "clinic")  # absolute paths
+    app = open_app(config.load(cfg), create=True)
+    add_user(app, "it", "admin")
+    app.close()
+    dest = _backup(run, cfg, tmp_path / "usb")
+    new_cfg = tmp_path / "new-machine" / "config.toml"
+    code, _out, err = run(new_cfg, "restore", str(dest))
+    assert code == ExitCode.conflict and "already has data" in err
+    assert not new_cfg.exists()
+    assert (tmp_path / "clinic" / "data" / "chartdesk.db").is_file()
+    assert run(cfg, "audit", "verify")[0] == 0
