@@ -30,7 +30,7 @@ from chartdesk.backup.locations import remember
 from chartdesk.backup.manifest import NAME, AuditInfo, DatabaseInfo, FileEntry, Manifest, PoolEntry
 from chartdesk.backup.pool import PoolWriter, SourceDamagedError, fsync_dir, hash_file
 from chartdesk.backup.progress import NO_PROGRESS, Progress
-from chartdesk.backup.verify import bad_pool_entries, own_problems
+from chartdesk.backup.verify import CHECKPOINT_FILE, KEY_FILE, bad_pool_entries, own_problems
 from chartdesk.config import Settings
 from chartdesk.db import utcnow
 from chartdesk.errors import ConfigError
@@ -38,8 +38,6 @@ from chartdesk.store import copy_durably, write_durably
 
 log = logging.getLogger(__name__)
 
-KEY_FILE = "keys/audit.key"
-CHECKPOINT_FILE = "keys/audit-checkpoint.json"
 CONFIG_FILE = "config.toml"
 RAW_DB = "database.sqlite"
 

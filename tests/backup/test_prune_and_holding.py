@@ -95,6 +95,12 @@ def test_cli_destination_progress_and_list(run: Runner, office: Office, tmp_path
     assert code == 0, err
     assert "database" in err and "original files" in err and "verifying" in err  # the rich progress bars
     assert str(tmp_path / "clinic2" / "backups" / "sets") in out
+    app = open_app(config.load(cfg))
+    with app.db.read() as conn:
+        event = conn.execute(select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)).one()
+    app.close()
+    detail = json.loads(event.detail)
+    assert (event.action, event.actor, detail["form"], detail["documents"]) == ("exported", "it", "backup", 1)
     code, out, _err = run(cfg, "backup", "list")
     assert code == 0 and "1 documents" in out and "expires" in out
     code, out, _err = run(cfg, "backup", "verify")
