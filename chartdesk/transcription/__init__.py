@@ -11,6 +11,7 @@ from chartdesk.transcription.engine import (
     RawSegment,
     SpeechEngine,
     SpeechOptions,
+    SpeechRun,
     get_engine,
     register_engine,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "Segment",
     "SpeechEngine",
     "SpeechOptions",
+    "SpeechRun",
     "SpokenText",
     "TranscribeStage",
     "Transcript",

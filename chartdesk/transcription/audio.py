@@ -136,7 +136,7 @@ def decode_blocks(
 
 
 def _resampled(container: av.container.InputContainer, stream: av.AudioStream, report: DecodeReport) -> Iterator[np.ndarray]:
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
     for packet in _packets(container, stream, report):
         try:
             frames = packet.decode()
@@ -165,9 +165,9 @@ def _packets(container: av.container.InputContainer, stream: av.AudioStream, rep
 
 
 def _mono(frame: av.AudioFrame) -> np.ndarray:
-    """Float samples; the stereo downmix can exceed full scale, so clip as 16-bit would."""
-    samples = frame.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-    return np.clip(samples, -1.0, 1.0, out=samples)
+    """16-bit samples as float32 in [-1, 1), exactly as faster-whisper's own decoder
+    makes them: tiny.en can change its words on differences below one 16-bit step."""
+    return frame.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
 
 
 def _check_completeness(report: DecodeReport) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -76,14 +76,23 @@ class RawSegment:
     compression_ratio: float = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class SpeechRun:
+    """One call to an engine: how much of the audio it judged to be speech (after
+    voice-activity detection) and its segments, produced lazily as it decodes."""
+
+    speech_seconds: float
+    segments: Iterator[RawSegment]
+
+
 class SpeechEngine(Protocol):
-    """Turns 16 kHz mono float32 audio into segments, lazily (a generator)."""
+    """Turns 16 kHz mono float32 audio into segments."""
 
     name: str
     version: str  # the engine library's version
     model: str  # which model: name and size, for provenance
 
-    def transcribe(self, audio: np.ndarray, options: SpeechOptions) -> Iterator[RawSegment]: ...
+    def transcribe(self, audio: np.ndarray, options: SpeechOptions) -> SpeechRun: ...
 
 
 EngineFactory = Callable[[TranscriptionSettings], SpeechEngine]
@@ -176,17 +185,21 @@ class FasterWhisperEngine:
             log.warning("speech model failed to load: %s", type(exc).__name__)
             raise _model_missing(f"the speech model in {path} is damaged or not a faster-whisper model") from None
 
-    def transcribe(self, audio: np.ndarray, options: SpeechOptions) -> Iterator[RawSegment]:
-        segments, _info = self._whisper.transcribe(audio, **whisper_kwargs(options))
-        for seg in segments:
-            yield RawSegment(
-                start=float(seg.start),
-                end=float(seg.end),
-                text=seg.text.strip(),
-                avg_logprob=float(seg.avg_logprob),
-                no_speech_prob=float(seg.no_speech_prob),
-                compression_ratio=float(seg.compression_ratio),
-            )
+    def transcribe(self, audio: np.ndarray, options: SpeechOptions) -> SpeechRun:
+        segments, info = self._whisper.transcribe(audio, **whisper_kwargs(options))
+        return SpeechRun(speech_seconds=float(info.duration_after_vad), segments=_raw(segments))
+
+
+def _raw(segments: Iterable[Any]) -> Iterator[RawSegment]:
+    for seg in segments:
+        yield RawSegment(
+            start=float(seg.start),
+            end=float(seg.end),
+            text=seg.text.strip(),
+            avg_logprob=float(seg.avg_logprob),
+            no_speech_prob=float(seg.no_speech_prob),
+            compression_ratio=float(seg.compression_ratio),
+        )
 
 
 def whisper_kwargs(options: SpeechOptions) -> dict[str, Any]:

@@ -14,10 +14,12 @@ options), and every segment whose no-speech probability exceeds
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,14 @@ NORMALISER = "spoken-1"  # bump when normalise_spoken changes what it writes
 MAX_COMPRESSION_RATIO = 2.4  # above this a segment repeats itself: a known hallucination shape
 _CUT_SEARCH_SECONDS = 30.0  # a window is cut at the quietest moment in its last 30 s
 _CUT_FRAME_SECONDS = 0.1
+# Dictation runs at 2-3 words a second; under 1 word a second of detected speech
+# (over at least 5 s) part of what was said is probably missing from the text.
+SPARSE_WORDS_PER_SECOND = 1.0
+SPARSE_MIN_SPEECH_SECONDS = 5.0
+MISSING_WORDS_WARNING = (
+    "part of the recording may be missing from the transcript (few words for the speech heard); "
+    "listen to the marked parts when reviewing"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,7 @@ class Transcript:
 class _Tally:
     kept: list[Segment] = field(default_factory=list)
     dropped: int = 0
+    sparse_windows: int = 0
     windows: int = 0
     engine_seconds: float = 0.0
 
@@ -145,7 +156,7 @@ def transcribe_file(
         model=engine.model,
         options=options.as_dict(),
         timings=timings,
-        warnings=tuple(report.warnings),
+        warnings=(*report.warnings, *([MISSING_WORDS_WARNING] if tally.sparse_windows else [])),
     )
 
 
@@ -159,27 +170,43 @@ def _transcribe_window(
     heartbeat: Callable[[], None],
 ) -> None:
     t0 = time.perf_counter()
-    for raw in _engine_segments(engine, audio, options):
-        tally.engine_seconds += time.perf_counter() - t0
-        if keep_segment(raw, no_speech_threshold=settings.transcription.no_speech_threshold):
-            tally.kept.append(_segment(raw, len(tally.kept), offset, settings))
-        else:
-            tally.dropped += 1
-        heartbeat()
-        t0 = time.perf_counter()
+    first = len(tally.kept)
+    with _engine_errors(engine):
+        run = engine.transcribe(audio, options)
+        for raw in run.segments:
+            tally.engine_seconds += time.perf_counter() - t0
+            if keep_segment(raw, no_speech_threshold=settings.transcription.no_speech_threshold):
+                tally.kept.append(_segment(raw, len(tally.kept), offset, settings))
+            else:
+                tally.dropped += 1
+            heartbeat()
+            t0 = time.perf_counter()
     tally.engine_seconds += time.perf_counter() - t0
+    _check_density(tally, first, run.speech_seconds)
 
 
-def _engine_segments(engine: SpeechEngine, audio: np.ndarray, options: SpeechOptions) -> Iterator[RawSegment]:
-    """The engine's segments; a failure inside the engine becomes a retryable StageError."""
+@contextmanager
+def _engine_errors(engine: SpeechEngine) -> Iterator[None]:
+    """A failure inside the engine becomes a StageError: retried, then parked."""
     try:
-        yield from engine.transcribe(audio, options)
+        yield
     except (RuntimeError, ValueError, MemoryError) as exc:
         log.warning("speech engine %s failed: %s", engine.name, type(exc).__name__)
         raise StageError(
             f"the speech engine failed while transcribing ({type(exc).__name__})",
             remedy="it will be retried; if it keeps failing, check the model in transcription.model_dir",
         ) from exc
+
+
+def _check_density(tally: _Tally, first: int, speech_seconds: float) -> None:
+    """Whisper sometimes stops early and leaves the rest of a window untranscribed.
+    Too few words for the speech heard marks the window's segments for a listen."""
+    window = tally.kept[first:]
+    words = sum(len(s.text.split()) for s in window)
+    if speech_seconds < SPARSE_MIN_SPEECH_SECONDS or words >= SPARSE_WORDS_PER_SECOND * speech_seconds:
+        return
+    tally.sparse_windows += 1
+    tally.kept[first:] = [dataclasses.replace(s, low_confidence=True) for s in window]
 
 
 def keep_segment(raw: RawSegment, *, no_speech_threshold: float) -> bool:

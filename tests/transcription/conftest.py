@@ -70,7 +70,7 @@ def _builders(clips: Clips) -> dict[str, Callable[[Path], Path]]:
             pause_seconds=20,
         ),
         "two_windows.wav": lambda dest: gen.with_pauses(
-            [clips.get("garcia.wav"), clips.get("brown.wav")], dest, pause_seconds=50
+            [clips.get("garcia.wav"), clips.get("brown.wav")], dest, pause_seconds=80
         ),
         "empty.wav": lambda dest: gen.silence(dest, 0),
         "truncated.wav": lambda dest: gen.truncated(clips.get("smith.wav"), dest, keep=0.5),
