@@ -4,6 +4,7 @@ the normalisation shared by indexing and querying, and the indexer feed.
 Other rooms use only the names below.
 """
 
+from chartdesk.index.cluster.errors import SearchUnavailableError
 from chartdesk.index.feed import LiveIndex, backlog, index_pending, rebuild, status_of
 from chartdesk.index.filters import (
     DATE_FIELDS,
@@ -23,7 +24,15 @@ from chartdesk.index.filters import (
     evaluate,
     term,
 )
-from chartdesk.index.model import PAGE_BREAK, Hit, IndexDocument, SearchIndex, SearchResults
+from chartdesk.index.model import (
+    PAGE_BREAK,
+    Expungeable,
+    Hit,
+    IndexDocument,
+    Rebuildable,
+    SearchIndex,
+    SearchResults,
+)
 from chartdesk.index.normalize import (
     DateMatch,
     date_token,
@@ -61,6 +70,7 @@ __all__ = [
     "DateRange",
     "DateTerm",
     "DocIds",
+    "Expungeable",
     "FieldFilter",
     "Filter",
     "Hit",
@@ -77,8 +87,10 @@ __all__ = [
     "QueryNode",
     "QueryNot",
     "QueryOr",
+    "Rebuildable",
     "SearchIndex",
     "SearchResults",
+    "SearchUnavailableError",
     "Synonyms",
     "Term",
     "Word",

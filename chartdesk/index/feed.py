@@ -15,12 +15,23 @@ Readers use `LiveIndex`, which reloads when meta "index_generation" changes.
 The index's identity (model.SearchIndex.identity) is kept in meta
 "index_identity": when they differ (a new, cleared or restored index) every
 document is indexed again.
+
+A search cluster that cannot be reached (SearchUnavailableError) stops nothing
+else: the batch is not recorded, so its documents stay in the backlog (which
+`chartdesk status` shows), and the indexer tries again after a pause that
+doubles up to MAX_PAUSE_SECONDS (meta "index_unavailable_until"), meanwhile
+returning 0 at once so the workers go on with the other stages.
+
+`rebuild` builds beside the live index when the backend can (model.Rebuildable:
+the cluster's alias, tantivy's folder switch): searches keep the old index until
+the new one replaces it in one step. Otherwise it clears and refills.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,8 +52,9 @@ from chartdesk.db import (
 )
 from chartdesk.errors import ConflictError, LeaseLostError
 from chartdesk.faults import fault_point
+from chartdesk.index.cluster.errors import SearchUnavailableError
 from chartdesk.index.filters import MATCH_ALL, Filter
-from chartdesk.index.model import PAGE_BREAK, IndexDocument, SearchIndex, SearchResults
+from chartdesk.index.model import PAGE_BREAK, IndexDocument, Rebuildable, SearchIndex, SearchResults
 from chartdesk.index.registry import open_index
 from chartdesk.stages import State
 
@@ -53,6 +65,10 @@ INDEX_STAGE = "index"
 GENERATION_KEY = "index_generation"
 IDENTITY_KEY = "index_identity"
 REBUILD_BATCH = 1000
+UNAVAILABLE_KEY = "index_unavailable_until"  # ISO time, then the pause in seconds
+FIRST_PAUSE_SECONDS = 5.0
+MAX_PAUSE_SECONDS = 300.0
+LEASE_WAIT_SECONDS = 0.2
 LABELLED_FLAG = "labelled"  # documents.flags key set by the label stage (access room)
 
 
@@ -71,8 +87,11 @@ class _Pending:
 def index_pending(db: Database, settings: Settings, *, worker_id: str, limit: int | None = None) -> int:
     """Write one batch of changed documents to the index. Returns how many were written or removed.
 
-    Returns 0 at once when another worker holds the index writer lease.
+    Returns 0 at once when another worker holds the index writer lease, or while
+    the search cluster is unreachable (the documents wait in the backlog).
     """
+    if _pausing(db):
+        return 0
     if not _take_lease(db, worker_id, settings.pipeline.lease_seconds):
         log.debug("index writer lease held by another worker; %s skips", worker_id)
         return 0
@@ -80,15 +99,40 @@ def index_pending(db: Database, settings: Settings, *, worker_id: str, limit: in
         index = open_index(settings, writer=True)
         try:
             _check_identity(db, index)
-            return _write_batch(db, index, worker_id, limit or settings.pipeline.index_batch_size)
+            written = _write_batch(db, index, worker_id, limit or settings.pipeline.index_batch_size)
         finally:
             index.close()
+    except SearchUnavailableError as exc:
+        _pause(db, exc)
+        return 0
+    except ConflictError as exc:  # the backend's own writer lock (e.g. left by a writer cut off mid-batch)
+        log.info("search index busy (%s); %s tries again later", exc.message, worker_id)
+        return 0
     finally:
         _release_lease(db, worker_id)
+    _resume(db)
+    return written
 
 
 def rebuild(db: Database, settings: Settings, *, worker_id: str = "rebuild", batch_size: int = REBUILD_BATCH) -> int:
-    """Clear the index and index every document again from the database. Returns the count."""
+    """Index every document again from the database. Returns the count.
+
+    Gapless when the backend is Rebuildable (searches see the old index until the
+    new one replaces it); otherwise the index is cleared and refilled.
+    """
+    index = open_index(settings, writer=True)
+    try:
+        if isinstance(index, Rebuildable):
+            total = _rebuild_beside(db, settings, index, worker_id, batch_size)
+            total += _catch_up(db, settings, worker_id, batch_size)
+            log.info("search index rebuilt beside the live one: %d documents", total)
+            return total
+    finally:
+        index.close()
+    return _rebuild_in_place(db, settings, worker_id, batch_size)
+
+
+def _rebuild_in_place(db: Database, settings: Settings, worker_id: str, batch_size: int) -> int:
     if not _take_lease(db, worker_id, settings.pipeline.lease_seconds):
         raise ConflictError("the indexer is writing the search index right now", remedy="try the rebuild again in a minute")
     try:
@@ -99,10 +143,15 @@ def rebuild(db: Database, settings: Settings, *, worker_id: str = "rebuild", bat
             index.close()
     finally:
         _release_lease(db, worker_id)
+    total = _catch_up(db, settings, worker_id, batch_size)
+    log.info("search index rebuilt: %d documents", total)
+    return total
+
+
+def _catch_up(db: Database, settings: Settings, worker_id: str, batch_size: int) -> int:
     total = 0
     while written := index_pending(db, settings, worker_id=worker_id, limit=batch_size):
         total += written
-    log.info("search index rebuilt: %d documents", total)
     return total
 
 
@@ -219,6 +268,10 @@ def _pending_clause() -> Any:
 
 def _read_batch(conn: Connection, limit: int) -> list[_Pending]:
     rows = conn.execute(select(documents).where(_pending_clause()).order_by(documents.c.id).limit(limit)).all()
+    return _as_pending(conn, rows)
+
+
+def _as_pending(conn: Connection, rows: list[Any]) -> list[_Pending]:
     wanted = [r for r in rows if r.state in State.INDEXABLE]
     texts = _page_texts(conn, [r.id for r in wanted])
     people = _patients(conn, {r.patient_id for r in wanted if r.patient_id is not None})
@@ -299,6 +352,112 @@ def _finish_stage(conn: Connection, p: _Pending, now: dt.datetime) -> None:
         .where(documents.c.id == p.doc_id, documents.c.stage == INDEX_STAGE, documents.c.state == p.state)
         .values(stage=None, state=new_state, due_at=None, lease_owner=None, lease_until=None, updated_at=now)
     )
+
+
+# ---------------------------------------------------------------- rebuilding beside the live index
+
+
+def _rebuild_beside(db: Database, settings: Settings, live: Rebuildable, worker_id: str, batch_size: int) -> int:
+    """Fill a new index from the database while the live one serves searches and
+    the indexer keeps it current; then, holding the writer lease (no batch in
+    flight), swap it in and record what it holds. Documents changed meanwhile
+    are behind their recorded version and the next batches write them again."""
+    staged = live.begin_rebuild()
+    try:
+        written = _fill(db, staged, batch_size)
+        _wait_for_lease(db, worker_id, settings.pipeline.lease_seconds)
+        try:
+            live.publish(staged)
+            _record_rebuilt(db, written, live.identity())  # type: ignore[attr-defined]
+        finally:
+            _release_lease(db, worker_id)
+    except BaseException:
+        live.discard(staged)
+        raise
+    _resume(db)
+    return len(written)
+
+
+def _fill(db: Database, staged: SearchIndex, batch_size: int) -> dict[int, int]:
+    """Every indexable document into `staged`: {doc_id: index_version read} of every document."""
+    written: dict[int, int] = {}
+    after = 0
+    while True:
+        with db.read() as conn:
+            batch = _read_all(conn, after, batch_size)
+        if not batch:
+            break
+        staged.add(p.document for p in batch if p.document is not None)
+        written.update({p.doc_id: p.version for p in batch})
+        after = batch[-1].doc_id
+    staged.commit()
+    return written
+
+
+def _read_all(conn: Connection, after: int, limit: int) -> list[_Pending]:
+    rows = conn.execute(select(documents).where(documents.c.id > after).order_by(documents.c.id).limit(limit)).all()
+    return _as_pending(conn, list(rows))
+
+
+def _wait_for_lease(db: Database, worker_id: str, seconds: float) -> None:
+    """Wait for the running batch (if any) to finish, then hold the writer lease."""
+    deadline = time.monotonic() + max(seconds, 10.0) * 2
+    while not _take_lease(db, worker_id, seconds):
+        if time.monotonic() > deadline:
+            raise ConflictError("the indexer kept the search index busy", remedy="try the rebuild again in a minute")
+        time.sleep(LEASE_WAIT_SECONDS)
+
+
+def _record_rebuilt(db: Database, written: dict[int, int], identity: str) -> None:
+    """The new index holds each document at the version read; anything else waits."""
+    with db.write() as conn:
+        conn.execute(documents.update().where(documents.c.indexed_version != 0).values(indexed_version=0))
+        by_version: dict[int, list[int]] = {}
+        for doc_id, version in written.items():
+            by_version.setdefault(version, []).append(doc_id)
+        for version, ids in by_version.items():
+            for i in range(0, len(ids), 500):
+                conn.execute(documents.update().where(documents.c.id.in_(ids[i : i + 500])).values(indexed_version=version))
+        set_meta(conn, IDENTITY_KEY, identity)
+        bump_counter(conn, GENERATION_KEY)
+
+
+# ---------------------------------------------------------------- an unreachable cluster
+
+
+def _pausing(db: Database) -> bool:
+    with db.read() as conn:
+        value = get_meta(conn, UNAVAILABLE_KEY)
+    until, _pause_seconds = _parse_pause(value)
+    return until is not None and utcnow() < until
+
+
+def _parse_pause(value: str | None) -> tuple[dt.datetime | None, float]:
+    """meta "index_unavailable_until": "<ISO time> <pause seconds>", or empty."""
+    try:
+        when, seconds = (value or "").split(" ")
+        return dt.datetime.fromisoformat(when), float(seconds)
+    except ValueError:
+        return None, 0.0
+
+
+def _pause(db: Database, exc: Exception) -> None:
+    with db.write() as conn:
+        _until, previous = _parse_pause(get_meta(conn, UNAVAILABLE_KEY))
+        pause = min(MAX_PAUSE_SECONDS, 2 * previous) if previous else FIRST_PAUSE_SECONDS
+        set_meta(conn, UNAVAILABLE_KEY, f"{(utcnow() + dt.timedelta(seconds=pause)).isoformat()} {pause}")
+        waiting = backlog(conn)
+    log.warning("search index unavailable (%s); %d document(s) wait in the backlog; next try in %.0fs",
+                type(exc).__name__, waiting, pause)
+
+
+def _resume(db: Database) -> None:
+    with db.read() as conn:
+        paused = get_meta(conn, UNAVAILABLE_KEY)
+    if paused:
+        with db.write() as conn:
+            set_meta(conn, UNAVAILABLE_KEY, "")
+        log.info("search index reachable again")
 
 
 # ---------------------------------------------------------------- identity

@@ -126,3 +126,27 @@ class SearchIndex(Protocol):
 
     def close(self) -> None:
         """Release the writer (if any) and files."""
+
+
+@runtime_checkable
+class Rebuildable(Protocol):
+    """A backend that rebuilds beside the live index, so searches never see a gap
+    (feed.rebuild uses it when the backend offers it, else clears and refills)."""
+
+    def begin_rebuild(self) -> SearchIndex:
+        """A new, empty index for writing, not yet searched by anyone."""
+
+    def publish(self, staged: SearchIndex) -> None:
+        """Make the committed `staged` index the live one in one step (its identity
+        becomes this index's identity) and drop the old one."""
+
+    def discard(self, staged: SearchIndex) -> None:
+        """Drop a rebuild that did not finish."""
+
+
+@runtime_checkable
+class Expungeable(Protocol):
+    """A backend that can drop removed documents' stored copies on request."""
+
+    def expunge(self) -> bool:
+        """Rewrite what still holds removed documents; True when none is left."""

@@ -17,7 +17,7 @@ def prefix_for(path: Path) -> str:
     return "t" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
 
 
-def test_options(prefix: str, **kw: object) -> ClusterOptions:
+def cluster_options(prefix: str, **kw: object) -> ClusterOptions:
     """No replicas (one node), quick retries."""
     base: dict[str, object] = dict(prefix=prefix, replicas=0, retries=3, backoff=0.1)
     base.update(kw)
@@ -30,4 +30,4 @@ def node_connection(url: str | None = None) -> Connection:
 
 def opensearch_factory(path: Path, *, writer: bool = True, synonyms: Synonyms | None = None, fuzzy: bool = True) -> SearchIndex:
     engine = OpenSearchEngine(node_connection())
-    return ClusterIndex(engine, test_options(prefix_for(path)), writer=writer, synonyms=synonyms or load_synonyms(), fuzzy=fuzzy)
+    return ClusterIndex(engine, cluster_options(prefix_for(path)), writer=writer, synonyms=synonyms or load_synonyms(), fuzzy=fuzzy)

@@ -34,6 +34,8 @@ def _translated() -> Iterator[None]:
         raise Refused("the server at search.cluster.urls is not Elasticsearch", kind="product") from None
     except elasticsearch.ApiError as exc:
         status = int(exc.meta.status)
+        if status == 406:  # the server refuses Elasticsearch's media type: OpenSearch, or Elasticsearch 7
+            raise Refused("the server does not speak the Elasticsearch 8 API", status=406, kind="product") from None
         raise classify(status, f"cluster answered {status}", _error_type(exc.body)) from None
 
 
@@ -96,6 +98,15 @@ class ElasticsearchEngine:
     def refresh(self, index: str) -> None:
         with _translated():
             self.client.indices.refresh(index=index)
+
+    def expunge_deletes(self, index: str) -> None:
+        with _translated():
+            self.client.indices.forcemerge(index=index, only_expunge_deletes=True)
+
+    def deleted_docs(self, index: str) -> int:
+        with _translated():
+            stats = self.client.indices.stats(index=index, metric="docs")
+        return int(stats["_all"]["primaries"]["docs"]["deleted"])
 
     def bulk(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         with _translated():

@@ -50,6 +50,12 @@ class ClusterEngine(Protocol):
     def refresh(self, index: str) -> None:
         """Make everything written to `index` visible to new searches."""
 
+    def expunge_deletes(self, index: str) -> None:
+        """Merge away the segments' copies of deleted documents (force merge)."""
+
+    def deleted_docs(self, index: str) -> int:
+        """Deleted documents still held in `index`'s primary segments."""
+
     def bulk(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         """Send one bulk request (action and source lines); the raw answer with its items."""
 

@@ -24,6 +24,7 @@ alias: it changes when the index is cleared, replaced or rebuilt.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,9 @@ from chartdesk.index.tantivy_schema import make_analyzers
 log = logging.getLogger(__name__)
 
 PIT_KEEP_ALIVE = "5m"  # a reader idle longer than this reopens its view at its next search
-LOCK_SECONDS = 120.0
+LOCK_SECONDS = 30.0  # a writer cut off from the cluster leaves its lock this long
+EXPUNGE_SECONDS = 90.0
+EXPUNGE_PAUSE_SECONDS = 2.0
 _GONE_KINDS = frozenset({"search_context_missing_exception", "index_not_found_exception"})
 
 
@@ -65,6 +68,7 @@ class ClusterOptions:
     retries: int = 5
     backoff: float = 0.5
     search_retries: int = 1  # a person is waiting: fail fast with a clear message
+    lock_seconds: float = LOCK_SECONDS
 
     @classmethod
     def from_settings(cls, s: ClusterSettings) -> ClusterOptions:
@@ -117,7 +121,7 @@ class ClusterIndex:
         self._view_stale = True
         self._bulk: BulkWriter | None = None
         self._lock = WriterLock(
-            engine, self.names.lock_index, staging or self.names.alias, self.policy, LOCK_SECONDS,
+            engine, self.names.lock_index, staging or self.names.alias, self.policy, options.lock_seconds,
             lock_body=mapping.lock_index_body(replicas=options.replicas),
         )
         self._open_view(resolve=not self._staging)
@@ -247,7 +251,7 @@ class ClusterIndex:
             bulk.add(delete_action(int(doc_id)))
 
     def _renew_lock(self) -> None:
-        if self._lock.held and self._lock.age() > LOCK_SECONDS / 3:
+        if self._lock.held and self._lock.age() > self.options.lock_seconds / 3:
             self._lock.renew()
 
     def commit(self) -> None:
@@ -323,6 +327,30 @@ class ClusterIndex:
         staged.close()
         if name != self._index:
             self.policy.call("discard", lambda: self.engine.delete_index(name))
+
+    # ------------------------------------------------------------ disposal (model.Expungeable)
+
+    def expunge(self, *, timeout: float = EXPUNGE_SECONDS) -> bool:
+        """Merge away the stored copies of removed documents; True when the cluster
+        reports none left within `timeout`.
+
+        A removed document stays in its segment until a merge, and the engines keep
+        it (soft-deleted) while a shard's retention lease may need it to recover a
+        replica; the lease moves past it at its next sync (every 30 s or so), so this
+        merges, checks, and tries again until nothing is left.
+        """
+        index = self.identity()
+        deadline = time.monotonic() + timeout
+        while True:
+            self.policy.call("expunge", lambda: self.engine.expunge_deletes(index))
+            self.policy.call("expunge", lambda: self.engine.refresh(index))
+            left = self.policy.call("expunge", lambda: self.engine.deleted_docs(index))
+            if left == 0:
+                return True
+            if time.monotonic() > deadline:
+                log.warning("search index still holds %d removed document(s) after %.0fs of merging", left, timeout)
+                return False
+            time.sleep(EXPUNGE_PAUSE_SECONDS)
 
     # ------------------------------------------------------------ reading
 

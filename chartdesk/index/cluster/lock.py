@@ -19,7 +19,7 @@ from typing import Any
 
 from chartdesk.errors import ConflictError
 from chartdesk.index.cluster.engine import ClusterEngine
-from chartdesk.index.cluster.errors import Conflict
+from chartdesk.index.cluster.errors import Conflict, EngineError
 from chartdesk.index.cluster.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,11 @@ class WriterLock:
             return
         version, self._version = self._version, None
         try:
-            self.policy.call("unlock", lambda: self._delete(version))
+            self._delete(version)  # once: an unreleased lock expires by itself
         except _Taken:
             log.warning("search index lock %s was taken over by another writer before release", self.name)
+        except EngineError as exc:
+            log.warning("search index lock %s not released (%s); it expires in %.0fs", self.name, type(exc).__name__, self.seconds)
 
     # ------------------------------------------------------------ steps
 

@@ -92,6 +92,8 @@ def index_body(*, shards: int, replicas: int, aliases: tuple[str, ...] = ()) -> 
                 "number_of_replicas": replicas,
                 "refresh_interval": "-1",
                 "max_result_window": MAX_RESULT_WINDOW,
+                # expunge() merges away every deleted copy, not only segments 10% deleted
+                "merge": {"policy": {"expunge_deletes_allowed": 0}},
             },
             "analysis": _ANALYSIS,
         },

@@ -92,6 +92,15 @@ class OpenSearchEngine:
         with _translated():
             self.client.indices.refresh(index=index)
 
+    def expunge_deletes(self, index: str) -> None:
+        with _translated():
+            self.client.indices.forcemerge(index=index, params={"only_expunge_deletes": "true"})
+
+    def deleted_docs(self, index: str) -> int:
+        with _translated():
+            stats = self.client.indices.stats(index=index, metric="docs")
+        return int(stats["_all"]["primaries"]["docs"]["deleted"])
+
     def bulk(self, operations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         with _translated():
             return dict(self.client.bulk(body=list(operations)))
