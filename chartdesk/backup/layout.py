@@ -3,7 +3,8 @@
     LOCATION/
       README.txt            what this folder is (for whoever finds the disk)
       .lock                 held by `backup create` and `backup prune` (one at a time)
-      pool/ab/cd/<sha256>   every file kept by any backup here, once (originals, page images, ...)
+      pool/ab/<sha256>      every file kept by any backup here, once (originals, page images, ...);
+                            one level of 256 folders (two levels made a folder per file)
       sets/<id>/            one backup: manifest.json, database copy, keys/, config.toml
       sets/<id>.partial/    a backup being written (or interrupted; prune removes it)
       tmp/                  files being copied into the pool
@@ -52,7 +53,7 @@ class Location:
     def pool_path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.pool / sha256[:2] / sha256[2:4] / sha256
+        return self.pool / sha256[:2] / sha256
 
     def exists(self) -> bool:
         return self.sets.is_dir()

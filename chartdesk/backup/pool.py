@@ -43,6 +43,7 @@ class PoolWriter:
         self.copied_files = 0
         self.copied_bytes = 0
         self._dirty: set[Path] = set()
+        self._made: set[Path] = set()
 
     def has(self, sha256: str, size: int) -> bool:
         try:
@@ -99,7 +100,9 @@ class PoolWriter:
 
     def _place(self, tmp: Path, sha256: str) -> None:
         final = self.location.pool_path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if final.parent not in self._made:
+            final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._made.add(final.parent)
         os.chmod(tmp, 0o400)
         os.replace(tmp, final)
         self._dirty.add(final.parent)

@@ -73,7 +73,7 @@ def test_backups_holding_and_prune(run: Runner, office: Office, tmp_path: Path) 
         (result,) = backup.prune_backups(app, it, now=held[-1].expires_at + dt.timedelta(days=1))
         assert result.removed == (a.name,) and result.kept == (b.name, c.name)
         assert result.interrupted_removed == 1 and result.pool_files_removed == 1
-        assert not a.exists() and not (usb / "pool" / image_sha[:2] / image_sha[2:4] / image_sha).exists()
+        assert not a.exists() and not (usb / "pool" / image_sha[:2] / image_sha).exists()
         with app.db.read() as conn:
             event = conn.execute(select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)).one()
         detail = json.loads(event.detail)

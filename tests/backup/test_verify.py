@@ -27,7 +27,7 @@ def _manifest(folder: Path) -> dict:
 
 
 def _pool_file(dest: Path, sha: str) -> Path:
-    path = dest / "pool" / sha[:2] / sha[2:4] / sha
+    path = dest / "pool" / sha[:2] / sha
     os.chmod(path, 0o600)
     return path
 
