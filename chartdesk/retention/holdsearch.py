@@ -16,6 +16,7 @@ a NOT never releases more than the search would.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,14 +32,18 @@ STEM_KEEP = 4  # a word of n letters also matches words starting with its first 
 FUZZY_MIN = 5  # words this long also match one-letter typos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DocView:
     """One document as a hold's search reads it from the database."""
 
     tokens: frozenset[str]
-    folded: frozenset[str]
     dates: frozenset[dt.date]
     fields: dict[str, object]
+
+    @functools.cached_property
+    def folded(self) -> frozenset[str]:
+        """The tokens with OCR confusions folded (computed when a word first needs them)."""
+        return frozenset(index.ocr_fold(t) for t in self.tokens)
 
 
 def compile_query(text: str, settings: Settings) -> index.QueryNode:
@@ -128,8 +133,7 @@ def _view(r: object, text: str, names: Iterable[str]) -> DocView:
         "chart": "restricted" if m["restricted"] else "open",
         "doc_id": m["id"], "doc_date": m["doc_date"], "received": m["received_at"].date(),
     }
-    return DocView(tokens, frozenset(index.ocr_fold(t) for t in tokens), frozenset(dates),
-                   {k: v for k, v in fields.items() if v is not None})
+    return DocView(tokens, frozenset(dates), {k: v for k, v in fields.items() if v is not None})
 
 
 def _texts(conn: Connection, ids: list[int]) -> dict[int, str]:

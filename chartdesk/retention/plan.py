@@ -105,9 +105,11 @@ def fingerprint_of(rows: Iterable[PlanRow]) -> str:
     return hashlib.sha256("\n".join(k for _, k in keys).encode()).hexdigest()
 
 
-def compute_plan(db: Database, settings: Settings, *, today: dt.date) -> Plan:
-    """Refresh the schedule, then list what is due on `today` and what holds keep."""
-    refresh_schedule(db, settings)
+def compute_plan(db: Database, settings: Settings, *, today: dt.date, refresh: bool = True) -> Plan:
+    """Refresh the schedule (unless the caller just did), then list what is due on
+    `today` and what holds keep."""
+    if refresh:
+        refresh_schedule(db, settings)
     with db.read() as conn:
         return plan_from(conn, settings, today=today)
 

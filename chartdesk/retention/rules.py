@@ -10,6 +10,7 @@ The age of majority is reached on the birthday, with the same rule for 29 Februa
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -117,14 +118,15 @@ def _start(trigger: RetentionTrigger, facts: Facts, age_of_majority: int) -> tup
 def inputs_hash(rule_name: str | None, rule: RetentionRule | None, facts: Facts, age_of_majority: int) -> str:
     """A hash of everything a disposition is computed from: the schedule row is
     rewritten when it changes (class, patient, dates, encounters, review, rules)."""
-    payload = {
-        "rule": rule_name,
-        "settings": rule.model_dump(mode="json") if rule else None,
-        "majority": age_of_majority,
-        "facts": [_iso(facts.doc_date), _iso(facts.received_on), _iso(facts.birth_date), _iso(facts.last_encounter),
-                  facts.review_decision, _iso(facts.keep_until)],
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    parts = (rule_name or "", _rule_json(rule) if rule else "", str(age_of_majority), _iso(facts.doc_date),
+             _iso(facts.received_on), _iso(facts.birth_date), _iso(facts.last_encounter), facts.review_decision or "",
+             _iso(facts.keep_until))
+    return hashlib.sha256("\x1f".join(p or "" for p in parts).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _rule_json(rule: RetentionRule) -> str:
+    return json.dumps(rule.model_dump(mode="json"), sort_keys=True)
 
 
 def _iso(day: dt.date | None) -> str | None:

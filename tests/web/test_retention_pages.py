@@ -152,6 +152,8 @@ def test_who_may_open_the_retention_pages(rweb: object, rsite: Site) -> None:
         assert rita.get("/retention").status_code == 200  # records: the schedule, not the holds
         assert rita.get("/retention/holds").status_code == 403
         assert cora.get("/retention/runs/99/certificate.pdf").status_code == 404
+        plan = retention.compute_plan(rsite.app.db, rsite.settings, today=TODAY)
+        assert plan.fingerprint in cora.get("/retention").text  # the page shows the plan an approval names
         page = cora.get("/retention/holds")
         before = len(retention.list_holds(rsite.app, rsite.principal("cora"), active_only=False))
         forged = cora.post("/retention/holds", data={"scope": "patient", "target": str(rsite.patients["A"]),

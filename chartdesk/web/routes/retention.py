@@ -30,7 +30,9 @@ def upcoming_page(request: Request, principal: Principal = require(Permission.re
     ctx = web_context(request)
     today = dt.date.today()
     rows = retention.upcoming(ctx.app, principal, today=today)
-    plan = retention.compute_plan(ctx.app.db, ctx.settings, today=today)
+    due = [r for r in rows if r.disposition_date <= today]  # today's plan is the part of the list due now
+    plan = retention.Plan(as_of=today, rows=tuple(r for r in due if not r.held_by),
+                          held=tuple(r for r in due if r.held_by))
     return page(request, "retention.html", rows=rows, plan=plan, today=today, days=ctx.settings.retention.upcoming_days)
 
 
