@@ -8,6 +8,13 @@ it when the database's index_generation changes).
 A small file beside the index (chartdesk-index.json) holds the schema version and
 an identity that changes when the index is created anew or cleared; an index of
 another schema version is wiped by the next writer and rebuilt by the feed.
+
+Rebuilding (model.Rebuildable) happens beside the live index: begin_rebuild()
+makes a new index in a sibling folder (`tantivy.g-<id>`), and publish() points
+the index path at it by replacing a symbolic link in one atomic rename, so a
+search opens either the old index or the new one, never a partial one. Readers
+see the switch at their next reload() (the identity file changed). The folder
+replaced stays until the next publish, for readers still searching it.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from chartdesk.index.tantivy_schema import (
 log = logging.getLogger(__name__)
 
 IDENTITY_FILE = "chartdesk-index.json"
+GENERATION_MARK = ".g-"  # rebuilt index folders: <name>.g-<id>, beside the index path
 LOCK_FILE = "chartdesk-index.lock"
 WRITER_HEAP_BYTES = 64_000_000
 SNIPPET_CHARS = 220
@@ -152,6 +160,34 @@ class TantivyIndex:
             writer.rollback()
             writer.wait_merging_threads()
 
+    # ------------------------------------------------------------ rebuilding (model.Rebuildable)
+
+    def begin_rebuild(self) -> TantivyIndex:
+        """A new, empty index in a sibling folder, for writing."""
+        if not self.is_writer:
+            raise ConflictError("only a writer starts a rebuild", remedy="open the index with writer=True")
+        staged = self.path.parent / f"{self.path.name}{GENERATION_MARK}{uuid.uuid4().hex[:12]}"
+        return TantivyIndex(
+            staged, writer=True, synonyms=self.synonyms, fuzzy=self.fuzzy, fold_ocr=self.fold_ocr,
+            heap_bytes=self.heap_bytes,
+        )
+
+    def publish(self, staged: TantivyIndex) -> None:
+        """Point the index path at the committed `staged` folder in one rename."""
+        staged.close()
+        previous = _switch_link(self.path, staged.path)
+        for folder in self.path.parent.glob(f"{self.path.name}{GENERATION_MARK}*"):
+            if folder not in (staged.path, previous) and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)  # retired by an earlier publish
+        self.close()
+        self._index, self._identity = self._open()
+        log.info("search index switched to the rebuilt folder")
+
+    def discard(self, staged: TantivyIndex) -> None:
+        staged.close()
+        if staged.path.resolve() != self.path.resolve():
+            shutil.rmtree(staged.path, ignore_errors=True)
+
     # ------------------------------------------------------------ reading
 
     def reload(self) -> None:
@@ -215,6 +251,21 @@ class TantivyIndex:
                 page = highlight.page_at(text, start + first_mark) if start is not None else None
                 return highlight.snippet_html(fragment, ranges), page
         return highlight.opening(text, SNIPPET_CHARS)
+
+
+def _switch_link(path: Path, target: Path) -> Path | None:
+    """Make `path` a symbolic link to `target` atomically; returns the folder it
+    was before (a first rebuild moves a plain folder aside, once)."""
+    previous: Path | None = None
+    if path.is_symlink():
+        previous = path.parent / os.readlink(path)
+    elif path.exists():
+        previous = path.parent / f"{path.name}{GENERATION_MARK}first-{uuid.uuid4().hex[:8]}"
+        os.rename(path, previous)  # the one moment without an index folder: the first rebuild only
+    link = path.parent / f".{path.name}.link-{uuid.uuid4().hex[:8]}"
+    os.symlink(target.name, link)
+    os.replace(link, path)
+    return previous
 
 
 def _check_page(offset: int, limit: int) -> None:

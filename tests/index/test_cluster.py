@@ -5,18 +5,16 @@ an unreachable or busy cluster, and the engine that does not match the cluster."
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chartdesk.errors import ConfigError, ConflictError
-from chartdesk.index import Expungeable, MatchAll, Rebuildable, load_synonyms
-from chartdesk.index.cluster import ClusterIndex, ClusterRequestError, SearchUnavailableError
+from chartdesk.index import Expungeable, MatchAll, load_synonyms
+from chartdesk.index.cluster import ClusterIndex, SearchUnavailableError
 from chartdesk.index.cluster.elasticsearch_engine import ElasticsearchEngine
 from chartdesk.index.cluster.errors import Unreachable
 from chartdesk.index.cluster.lock import WriterLock
@@ -54,71 +52,7 @@ def texts(n: int, word: str, start: int = 1) -> list:  # noqa: ANN201
     return [doc(i, f"note {i} mentions {word}") for i in range(start, start + n)]
 
 
-# ---------------------------------------------------------------- rebuild
-
-
-@dataclass
-class Watcher:
-    """Searches in a loop (reloading each time, as a live reader does) and records totals."""
-
-    index: ClusterIndex
-    totals: list[int] = field(default_factory=list)
-    errors: list[BaseException] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                self.index.reload()
-                self.totals.append(self.index.search("*", visible=MatchAll(), limit=0).total)
-            except BaseException as exc:  # noqa: BLE001 - reported by the test
-                self.errors.append(exc)
-                return
-
-
-def test_rebuild_swaps_without_a_gap(writer: ClusterIndex, prefix: str) -> None:
-    """Given a live index of 40 documents that a reader searches without pause, when a
-    rebuild fills a new index with 50 and publishes it, then every search saw 40 or
-    50 documents (never none, never a part) and the old index is gone."""
-    writer.add(texts(40, "alpha"))
-    writer.commit()
-    old = writer.identity()
-    reader = open_cluster(prefix, writer=False)
-    watcher = Watcher(reader)
-    thread = threading.Thread(target=watcher.run)
-    thread.start()
-    try:
-        assert isinstance(writer, Rebuildable)
-        staged = writer.begin_rebuild()
-        staged.add(texts(50, "beta"))
-        staged.commit()
-        time.sleep(0.3)
-        assert writer.search("beta", visible=MatchAll()).total == 0, "nobody searches the new index yet"
-        writer.publish(staged)
-        time.sleep(0.5)
-    finally:
-        watcher.stop.set()
-        thread.join()
-        reader.close()
-    assert not watcher.errors, watcher.errors
-    assert set(watcher.totals) <= {40, 50} and watcher.totals[0] == 40 and watcher.totals[-1] == 50
-    assert writer.identity() != old
-    assert writer.search("beta", visible=MatchAll()).total == 50
-    assert writer.engine.indices_of_alias(Names(prefix).alias) == [writer.identity()]
-    with pytest.raises(ClusterRequestError):  # the old index is deleted
-        writer.policy.call("old", lambda: writer.engine.refresh(old))
-
-
-def test_a_discarded_rebuild_leaves_the_live_index(writer: ClusterIndex) -> None:
-    writer.add(texts(5, "alpha"))
-    writer.commit()
-    staged = writer.begin_rebuild()
-    staged.add(texts(3, "beta"))
-    staged.commit()
-    name = staged.identity()
-    writer.discard(staged)
-    assert writer.count() == 5
-    assert name not in writer.engine.indices_of_alias(Names(writer.options.prefix).alias)
+# ---------------------------------------------------------------- views
 
 
 def test_a_reader_whose_index_was_replaced_reopens_on_the_alias(writer: ClusterIndex, prefix: str) -> None:
