@@ -17,8 +17,8 @@ def index_group() -> None:
 @index_group.command()
 @pass_env
 def rebuild(env: Env) -> None:
-    """Rebuild the search index from the database (searches keep working meanwhile;
-    documents show up again as they are re-added)."""
+    """Rebuild the search index from the database (searches keep using the current
+    index until the rebuilt one replaces it in one step)."""
     app = env.app()
     access.require(env.principal(), "maintain")
     console = Console(stderr=True)
