@@ -26,7 +26,9 @@ setup-test: setup $(BIN)/.installed-test search-node
 
 search-node: $(SEARCH_NODE_LIB)/.fetched
 
+# Java 17 runs the node and Maven fetches it (both already there on most of our machines).
 $(SEARCH_NODE_LIB)/.fetched: search-node/pom.xml
+	@scripts/ensure-apt.sh openjdk-17-jre-headless maven
 	mvn -q -B -f search-node/pom.xml dependency:copy-dependencies -DoutputDirectory=$(abspath $(SEARCH_NODE_LIB))
 	@touch $@
 
