@@ -5,6 +5,7 @@ for every act, and the same bytes dropped again after destruction."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -15,7 +16,7 @@ from chartdesk import access, classify, index, retention
 from chartdesk.db import documents, pages, retention_run_items, retention_tombstones
 from chartdesk.ingest import take
 from chartdesk.retention import NotApprovedError, PlanChangedError
-from tests.retention.conftest import MARKER, Site, run_pipeline
+from tests.retention.conftest import MARKER, Site, run_pipeline, site_config
 from tests.retention.helpers import (
     TODAY,
     actions,
@@ -189,3 +190,25 @@ def _search_everything(site: Site, word: str) -> int:
 @pytest.fixture
 def template_drop(template: object) -> object:
     return template / "drop"  # type: ignore[operator]
+
+
+def test_the_certificate_names_the_backups_that_still_hold_destroyed_documents(site: Site, tmp_path: object) -> None:
+    """Given a backup taken before the disposal (chartdesk.backup), the certificate
+    says that backup holds the destroyed originals and their records (its database
+    copy) until it ages out; the CSV gives each document's last day in a backup."""
+    import csv as csv_mod
+    import dataclasses
+
+    from chartdesk import backup
+
+    admin = dataclasses.replace(access.SYSTEM, client="test:backup")
+    site_config(site.root)  # a backup keeps the installation's config file too
+    taken = backup.create_backup(site.app, admin, tmp_path / "backups")  # type: ignore[operator]
+    outcome = approve_and_apply(site)
+    assert outcome.run is not None and outcome.run.certificate_csv and outcome.run.certificate_pdf
+    with outcome.run.certificate_csv.open(newline="") as f:
+        rows = list(csv_mod.DictReader(f))
+    expires = taken.manifest.taken_at + dt.timedelta(days=site.settings.backup.retention_days)
+    assert {r["in_backups_until"] for r in rows} == {expires.isoformat(timespec="seconds")}
+    text = "".join(page.extract_text() for page in PdfReader(outcome.run.certificate_pdf).pages)
+    assert "still hold destroyed documents" in text and str(taken.path.name) in text.replace("\n", "")
