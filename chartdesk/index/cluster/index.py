@@ -6,10 +6,10 @@ retries); commit() sends what is left and refreshes the index, which is when
 the documents become searchable (the index refreshes only then). One writer at
 a time (lock.WriterLock), taken by the first add/remove and given back by commit().
 
-Reading: every search runs on a point in time (PIT) opened when the object is
-made, on reload() and after its own commit(), so a reader sees what was
-committed when it last reloaded, as with the embedded backend, and pages of one
-search agree with each other. A PIT that has gone (expired, or its index was
+Reading: every search runs on a point in time (PIT) opened when a reader is
+made and on reload() (a writer's at its first search after being made or after
+its own commit()), so a reader sees what was committed when it last reloaded, as
+with the embedded backend, and pages of one search agree with each other. A PIT that has gone (expired, or its index was
 replaced by a rebuild) is reopened on the alias at once, so a search never
 fails or comes back empty because of a swap.
 
@@ -124,7 +124,10 @@ class ClusterIndex:
             engine, self.names.lock_index, staging or self.names.alias, self.policy, options.lock_seconds,
             lock_body=mapping.lock_index_body(replicas=options.replicas),
         )
-        self._open_view(resolve=not self._staging)
+        if writer:  # the indexer rarely searches: its view opens at its first search
+            self.identity()
+        else:
+            self._open_view(resolve=True)
 
     # ------------------------------------------------------------ the index behind the alias
 
