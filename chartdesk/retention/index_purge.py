@@ -12,14 +12,18 @@ the next commit and its files go with the commit's garbage collection.
 
 `stored_copies` is how this is checked, and how the segments to rewrite are
 found: it opens the index read-only and reads the stored doc_id of every
-deleted document still inside a segment. It reads the tantivy backend's files
-directly; that belongs in the index room's door (a SearchIndex.expunge), and
-moves there when the index room offers it.
+deleted document still inside a segment (and of any live copy, which a rebuild
+running at the same moment could have written). Index folders a rebuild left
+beside the live one are removed too. This reads the tantivy backend's files
+directly; it belongs in the index room's door (index.Expungeable, which the
+cluster backends implement and which this calls for them) and moves there when
+the tantivy backend implements it.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,17 +57,18 @@ def purge(app: App, destroyed: Iterable[int], *, worker_id: str, timeout: float)
     deadline = time.monotonic() + timeout
     drain(app, wanted, worker_id=worker_id, deadline=deadline)
     if backend != "tantivy":
-        return PurgeReport(backend, 0, 0, expunged=False)
+        return PurgeReport(backend, 0, 0, expunged=_expunge_by_backend(app))
     rewritten = 0
     for round_no in range(1, MAX_ROUNDS + 1):
         found, mates = stored_copies(app.settings, wanted)
         if not found:
+            _remove_retired_generations(app.settings)
             return PurgeReport(backend, round_no - 1, rewritten, expunged=True)
         log.info("search index: %d destroyed document(s) still stored; rewriting %d neighbour(s)", len(found), len(mates))
-        with app.db.write() as conn:
-            pipeline.mark_for_reindex(conn, sorted(mates))
+        with app.db.write() as conn:  # the destroyed ones are removed again, their neighbours written again
+            pipeline.mark_for_reindex(conn, sorted(mates | found))
         rewritten += len(mates)
-        drain(app, mates | wanted, worker_id=worker_id, deadline=deadline)
+        drain(app, mates | found, worker_id=worker_id, deadline=deadline)
     raise DisposalIncompleteError("the search index still holds text of destroyed documents after several rewrites",
                                   remedy="run `chartdesk retention apply --execute` again; if it persists, run "
                                          "`chartdesk index rebuild`")
@@ -102,12 +107,33 @@ def stored_copies(settings: Settings, wanted: set[int]) -> tuple[set[int], set[i
     found: set[int] = set()
     dirty: set[int] = set()
     for segment in range(searcher.num_segments):
-        for doc_id in _deleted_ids(searcher, segment, alive.get(segment, {})):
-            if doc_id in wanted:
+        live = alive.get(segment, {})
+        for doc_id in (*_deleted_ids(searcher, segment, live), *live.values()):
+            if doc_id in wanted:  # deleted but stored, or even live (a rebuild that read it before it went)
                 found.add(doc_id)
                 dirty.add(segment)
     mates = {doc_id for segment in dirty for doc_id in alive.get(segment, {}).values()}
     return found, mates - wanted
+
+
+def _expunge_by_backend(app: App) -> bool:
+    """Backends that expunge on request (index.Expungeable, e.g. a cluster) are asked to."""
+    backend = index.open_index(app.settings, writer=True)
+    try:
+        return bool(backend.expunge()) if isinstance(backend, index.Expungeable) else False
+    finally:
+        backend.close()
+
+
+def _remove_retired_generations(settings: Settings) -> None:
+    """Index folders a rebuild left beside the live one (kept for readers still on
+    them, or a rebuild that never finished) hold every document as it was then."""
+    live = settings.index_dir / "tantivy"
+    current = live.resolve()
+    for folder in live.parent.glob(f"{live.name}.g-*"):
+        if folder.is_dir() and not folder.is_symlink() and folder.resolve() != current:
+            log.info("search index: removing a retired index folder that still holds destroyed documents")
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive_by_segment(searcher: object) -> dict[int, dict[int, int]]:

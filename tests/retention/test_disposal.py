@@ -212,3 +212,17 @@ def test_the_certificate_names_the_backups_that_still_hold_destroyed_documents(s
     assert {r["in_backups_until"] for r in rows} == {expires.isoformat(timespec="seconds")}
     text = "".join(page.extract_text() for page in PdfReader(outcome.run.certificate_pdf).pages)
     assert "still hold destroyed documents" in text and str(taken.path.name) in text.replace("\n", "")
+
+
+def test_index_folders_left_by_a_rebuild_go_too(site: Site) -> None:
+    """Given the search index was rebuilt beside the live one (the old folder is
+    kept for readers still on it), disposal leaves no folder holding the marker."""
+    index.rebuild(site.app.db, site.settings)
+    index.rebuild(site.app.db, site.settings)
+    assert sum(1 for p in site.settings.index_dir.iterdir() if ".g-" in p.name) >= 2
+    assert any(p.startswith("data/index/tantivy.g-") for p in files_holding(site.root))
+    approve_and_apply(site)
+    assert files_holding(site.root) == []
+    live = (site.settings.index_dir / "tantivy").resolve()
+    assert [p for p in site.settings.index_dir.iterdir() if ".g-" in p.name and p.resolve() != live] == []
+    assert _search_everything(site, "consent") >= 1  # the live index still answers for what was kept
