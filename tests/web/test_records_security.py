@@ -143,16 +143,21 @@ AUDITED_PAGES = {
     "/audit/export.csv": ("compliance", "/audit/export.csv?action=login", "audit_queried"),
     "/audit/disclosures": ("compliance", "/audit/disclosures?patient={A}", "disclosures_reported"),
     "/audit/grants": ("compliance", "/audit/grants", "audit_queried"),
+    "/retention": ("compliance", "/retention", "retention_act"),
+    "/retention/holds": ("compliance", "/retention/holds", "retention_act"),
 }
 # Pages that need a permission but show no patient data.
-NO_PATIENT_DATA = {"/status", "/users", "/break-glass", "/audit/verify"}
+NO_PATIENT_DATA = {"/status", "/users", "/break-glass", "/audit/verify", "/retention/runs"}
+# Audited, and tested where a disposal run exists to download from (tests/web/test_retention_pages.py).
+AUDITED_ELSEWHERE = {"/retention/runs/{run_id}/certificate.csv", "/retention/runs/{run_id}/certificate.pdf"}
 
 
 def test_every_page_that_shows_patient_data_writes_its_audit_event(web_app: FastAPI, site: Site,
                                                                   client_for: Client) -> None:
     pages_with_permission = {route.path for route, method in routes(web_app)
                              if method == "GET" and (need := requirement_of(route)) and need.permission}
-    assert pages_with_permission == set(AUDITED_PAGES) | NO_PATIENT_DATA, "a new page: say what it audits"
+    assert pages_with_permission == set(AUDITED_PAGES) | NO_PATIENT_DATA | AUDITED_ELSEWHERE, \
+        "a new page: say what it audits"
     names = {**site.docs, **site.patients}
     for path, (role, url, action) in AUDITED_PAGES.items():
         client = client_for(role)
