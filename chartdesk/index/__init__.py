@@ -5,7 +5,14 @@ Other rooms use only the names below.
 """
 
 from chartdesk.index.cluster.errors import SearchUnavailableError
-from chartdesk.index.feed import LiveIndex, backlog, index_pending, rebuild, status_of
+from chartdesk.index.feed import (
+    LiveIndex,
+    backlog,
+    expunge_removed,
+    index_pending,
+    rebuild,
+    status_of,
+)
 from chartdesk.index.filters import (
     DATE_FIELDS,
     KEYWORD_FIELDS,
@@ -100,6 +107,7 @@ __all__ = [
     "date_token",
     "evaluate",
     "expand_synonyms",
+    "expunge_removed",
     "expand_year",
     "find_dates",
     "index_pending",

@@ -54,7 +54,14 @@ from chartdesk.errors import ConflictError, LeaseLostError
 from chartdesk.faults import fault_point
 from chartdesk.index.cluster.errors import SearchUnavailableError
 from chartdesk.index.filters import MATCH_ALL, Filter
-from chartdesk.index.model import PAGE_BREAK, IndexDocument, Rebuildable, SearchIndex, SearchResults
+from chartdesk.index.model import (
+    PAGE_BREAK,
+    Expungeable,
+    IndexDocument,
+    Rebuildable,
+    SearchIndex,
+    SearchResults,
+)
 from chartdesk.index.registry import open_index
 from chartdesk.stages import State
 
@@ -153,6 +160,17 @@ def _catch_up(db: Database, settings: Settings, worker_id: str, batch_size: int)
     while written := index_pending(db, settings, worker_id=worker_id, limit=batch_size):
         total += written
     return total
+
+
+def expunge_removed(settings: Settings) -> bool | None:
+    """Drop the stored copies of removed documents where the backend offers it
+    (model.Expungeable, the cluster): True when none is left, False when some are
+    still there, None when the backend cannot do it on request (tantivy)."""
+    index = open_index(settings, writer=True)
+    try:
+        return index.expunge() if isinstance(index, Expungeable) else None
+    finally:
+        index.close()
 
 
 def backlog(conn: Connection) -> int:

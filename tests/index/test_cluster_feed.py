@@ -17,7 +17,16 @@ from chartdesk import pipeline
 from chartdesk.app import open_app
 from chartdesk.config import from_dict
 from chartdesk.db import get_meta, set_meta, utcnow
-from chartdesk.index import LiveIndex, MatchAll, Not, index_pending, open_index, rebuild, term
+from chartdesk.index import (
+    LiveIndex,
+    MatchAll,
+    Not,
+    expunge_removed,
+    index_pending,
+    open_index,
+    rebuild,
+    term,
+)
 from chartdesk.index import feed as feed_mod
 from chartdesk.stages import State
 from tests.index.cluster_backend import prefix_for
@@ -66,6 +75,24 @@ def test_batches_follow_the_database(desk: Desk) -> None:
     assert index_pending(desk.db, desk.settings, worker_id=WORKER) == 2
     assert search_ids(desk, "label:urgent") == {1}
     assert search_ids(desk, "hemoglobin") == {1}
+
+
+def test_disposal_expunges_what_the_indexer_removed(desk: Desk) -> None:
+    """A destroyed document leaves the index and, on request, its stored copy too
+    (the engine keeps a removed document in its segment until a merge)."""
+    seed(desk)
+    index_pending(desk.db, desk.settings, worker_id=WORKER)
+    change(desk, 3, state=State.destroyed)
+    index_pending(desk.db, desk.settings, worker_id=WORKER)
+    assert search_ids(desk, "hemoglobin") == {1}
+    index = open_index(desk.settings, writer=True)
+    try:
+        assert index.engine.deleted_docs(index.identity()) > 0, "a delete only marks the document"  # type: ignore[attr-defined]
+        assert expunge_removed(desk.settings) is True
+        assert index.engine.deleted_docs(index.identity()) == 0  # type: ignore[attr-defined]
+        assert index.count() == 2
+    finally:
+        index.close()
 
 
 def test_rebuild_swaps_the_alias_while_searches_go_on(desk: Desk) -> None:

@@ -11,6 +11,7 @@ to the same calls as the OpenSearch adapter, which runs the contract suite.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -49,6 +50,8 @@ class ElasticsearchEngine:
     name = "elasticsearch"
 
     def __init__(self, connection: Connection) -> None:
+        for name in ("elasticsearch", "elastic_transport"):  # at DEBUG they log request bodies (patient text)
+            logging.getLogger(name).setLevel(logging.ERROR)
         self.client = elasticsearch.Elasticsearch(
             hosts=list(connection.urls),
             basic_auth=connection.basic_auth,

@@ -120,6 +120,7 @@ class ClusterIndex:
         self._pit: str | None = None
         self._view_stale = True
         self._bulk: BulkWriter | None = None
+        self.last_took_ms: int | None = None  # what the engine reported for the last search (diagnostics)
         self._lock = WriterLock(
             engine, self.names.lock_index, staging or self.names.alias, self.policy, options.lock_seconds,
             lock_body=mapping.lock_index_body(replicas=options.replicas),
@@ -371,6 +372,7 @@ class ClusterIndex:
         if limit:
             body.update({"from": offset, "_source": list(mapping.SOURCE_FIELDS), "sort": _sort(scoring=is_scoring(tree))})
         found = self._search(body)
+        self.last_took_ms = found.get("took")
         total = int(found["hits"]["total"]["value"])
         hits = tuple(self._hit(tree, h, scoring=is_scoring(tree)) for h in found["hits"]["hits"]) if limit else ()
         return SearchResults(total=total, hits=hits, offset=offset, limit=limit)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,6 +40,8 @@ class OpenSearchEngine:
     name = "opensearch"
 
     def __init__(self, connection: Connection) -> None:
+        for name in ("opensearch", "opensearchpy.trace"):  # at DEBUG/INFO they log request bodies (patient text)
+            logging.getLogger(name).setLevel(logging.ERROR)
         headers = {"Authorization": f"ApiKey {connection.api_key}"} if connection.api_key else None
         self.client = opensearchpy.OpenSearch(
             hosts=list(connection.urls),
