@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import click
 
-from chartdesk.commands import pipeline as _pipeline
-from chartdesk.commands import serve as _serve
-from chartdesk.commands import users as _users
-from chartdesk.commands import audit as _audit
-from chartdesk.commands import classifier as _classifier
-from chartdesk.commands import patients as _patients
-from chartdesk.commands import review as _review
-from chartdesk.commands import export as _export
-from chartdesk.commands import index as _index
-from chartdesk.commands import backup as _backup
+from chartdesk.commands import (
+    audit,
+    backup,
+    classifier,
+    export,
+    index,
+    patients,
+    pipeline,
+    retention,
+    review,
+    search,
+    serve,
+    users,
+)
 
-COMMANDS: list[click.Command] = [*_pipeline.COMMANDS, *_users.COMMANDS, *_audit.COMMANDS, *_serve.COMMANDS,
-                                 *_patients.COMMANDS, *_review.COMMANDS, *_classifier.COMMANDS,
-                                 *_export.COMMANDS, *_index.COMMANDS]
-COMMANDS += _backup.COMMANDS
-
-from chartdesk.commands import retention as _retention  # noqa: E402
-
-COMMANDS += _retention.COMMANDS
+COMMANDS: list[click.Command] = [
+    *pipeline.COMMANDS,  # init, run, ingest, status, reprocess
+    *serve.COMMANDS,
+    *search.COMMANDS,
+    *export.COMMANDS,
+    *index.COMMANDS,
+    *patients.COMMANDS,
+    *review.COMMANDS,
+    *classifier.COMMANDS,
+    *users.COMMANDS,
+    *audit.COMMANDS,
+    *retention.COMMANDS,
+    *backup.COMMANDS,
+]

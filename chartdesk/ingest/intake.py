@@ -155,7 +155,8 @@ def _record_arrival(
     live = [r for r in earlier if r.state not in (State.rejected, State.destroyed)]
     if live:
         doc_id, state = live[-1]
-        if _same_drop_recorded(conn, doc_id, drop):
+        if drop.inbox is not None and _same_drop_recorded(conn, doc_id, drop):
+            # Only inbox files are removed after their commit, so only they can be left over.
             return Outcome("leftover", drop.relpath, doc_id)
         if state == State.parked:
             conn.execute(documents.update().where(documents.c.id == doc_id).values(**requeue_values(conn, doc_id, now)))

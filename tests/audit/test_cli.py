@@ -46,6 +46,7 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "index rebuild": [],
     "ingest": ["{config}"],
     "reprocess": ["1"],
+    "search": ["x"],
     "retention apply": ["--execute"],
     "retention approve": ["0123456789abcdef"],
     "retention hold": ["--patient", "1", "--matter", "claim 1", "--reason", "notice of claim"],

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from chartdesk.db import audit_events, pages
-from chartdesk.web import reading
+from chartdesk.records import reading
 from tests.web.conftest import csrf_of
 from tests.web.data import SUD, Site
 from tests.web.test_route_permissions import requirement_of, routes

@@ -14,7 +14,7 @@ from chartdesk import audit
 from chartdesk.access import Principal
 from chartdesk.config import Permission
 from chartdesk.errors import UsageError
-from chartdesk.web import compliance
+from chartdesk.records import compliance
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.render import page

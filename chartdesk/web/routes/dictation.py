@@ -11,7 +11,7 @@ from chartdesk import access
 from chartdesk.access import Principal
 from chartdesk.config import Permission
 from chartdesk.errors import NotFoundError, UsageError
-from chartdesk.web import dictation, reading
+from chartdesk.records import dictation, reading
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.render import page

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from chartdesk import access
 from chartdesk.access import Principal
 from chartdesk.config import Permission
-from chartdesk.web import reading
+from chartdesk.records import reading
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.render import page

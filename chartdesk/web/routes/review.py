@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from chartdesk.access import Principal
 from chartdesk.config import Permission
 from chartdesk.errors import ChartdeskError, UsageError
-from chartdesk.web import queue
+from chartdesk.records import queue
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.highlight import mark

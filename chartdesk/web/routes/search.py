@@ -13,7 +13,7 @@ from starlette.responses import Response
 from chartdesk.access import Principal
 from chartdesk.config import Permission, Source
 from chartdesk.errors import UsageError
-from chartdesk.web import reading
+from chartdesk.records import reading
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.render import page

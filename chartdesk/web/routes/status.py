@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from chartdesk.access import Principal
 from chartdesk.config import Permission
-from chartdesk.web import operations
+from chartdesk.records import operations
 from chartdesk.web.auth import require
 from chartdesk.web.context import web_context
 from chartdesk.web.render import page

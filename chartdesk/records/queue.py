@@ -11,7 +11,7 @@ from chartdesk import access, audit, charts
 from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.db import utcnow
-from chartdesk.web import reading
+from chartdesk.records import reading
 
 REASON_TEXT = {
     "unassigned": "no patient found in the text",

@@ -1,10 +1,7 @@
 """Reading records as a principal, audited: what the search, chart and document
-pages call. Every function asks the access policy and writes its audit event
-(also for a refused or missing document) before anything is shown.
-
-This is the web's bridge to the rooms' doors (access, audit, charts, index,
-transcription). The lead's chartdesk/records service layer takes its place as
-it lands; the pages only see the values defined here.
+pages and the CLI's `search` call. Every function asks the access policy and
+writes its audit event (also for a refused or missing document) before anything
+is shown. Callers see only the values defined here.
 """
 
 from __future__ import annotations
