@@ -20,6 +20,7 @@ replaced stays until the next publish, for readers still searching it.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import logging
@@ -256,16 +257,36 @@ class TantivyIndex:
 def _switch_link(path: Path, target: Path) -> Path | None:
     """Make `path` a symbolic link to `target` atomically; returns the folder it
     was before (a first rebuild moves a plain folder aside, once)."""
-    previous: Path | None = None
-    if path.is_symlink():
-        previous = path.parent / os.readlink(path)
-    elif path.exists():
-        previous = path.parent / f"{path.name}{GENERATION_MARK}first-{uuid.uuid4().hex[:8]}"
-        os.rename(path, previous)  # the one moment without an index folder: the first rebuild only
     link = path.parent / f".{path.name}.link-{uuid.uuid4().hex[:8]}"
     os.symlink(target.name, link)
-    os.replace(link, path)
+    if path.is_symlink() or not path.exists():
+        previous = path.parent / os.readlink(path) if path.is_symlink() else None
+        os.replace(link, path)
+        return previous
+    # The first rebuild: the index is a plain folder. Swap it with the link in one
+    # step (renameat2 RENAME_EXCHANGE), then give the folder a generation name.
+    previous = path.parent / f"{path.name}{GENERATION_MARK}first-{uuid.uuid4().hex[:8]}"
+    if _exchange(link, path):
+        os.rename(link, previous)
+    else:  # a filesystem without the exchange: a moment without an index folder, once
+        os.rename(path, previous)
+        os.replace(link, path)
     return previous
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two names atomically (Linux renameat2); False where it is not offered."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0
 
 
 def _check_page(offset: int, limit: int) -> None:
