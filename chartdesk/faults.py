@@ -21,6 +21,10 @@ POINTS = (
     "mid_index_commit",  # index: documents added to the writer, commit not yet done
     "after_index_commit",  # index: index committed, database not yet told
     "after_stage_run",  # pipeline: stage finished, result not yet committed
+    "retention_after_start",  # disposal: run and items recorded, nothing destroyed yet
+    "retention_after_records_batch",  # disposal: a batch of records destroyed, more to come
+    "retention_after_records",  # disposal: every record destroyed, the index not yet purged
+    "retention_mid_files",  # disposal: one document's files removed, not yet marked done
 )
 
 

@@ -36,6 +36,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/review", "Review queue", "r", Permission.review),
     NavItem("/status", "Status", "t", Permission.maintain),
     NavItem("/audit", "Audit", "a", Permission.audit_read),
+    NavItem("/retention", "Retention", "e", Permission.retention),
     NavItem("/users", "Users", "u", Permission.manage_users),
 )
 
