@@ -27,8 +27,12 @@ def chartdesk(cfg: Path, user: str | None, *args: str, check: bool = True) -> su
     return done
 
 
+Office = tuple[Path, dict[str, Path], subprocess.CompletedProcess[str]]
+
+
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory, gen: FixtureCache) -> tuple[Path, dict[str, Path]]:
+def office(tmp_path_factory: pytest.TempPathFactory, gen: FixtureCache) -> Office:
+    """An installation into which records staff ingested a letter, a fax and an empty file."""
     root = tmp_path_factory.mktemp("office")
     cfg = write_config(root, pipeline={"workers": 2})
     first = chartdesk(cfg, None, "init")
@@ -52,12 +56,12 @@ def office(tmp_path_factory: pytest.TempPathFactory, gen: FixtureCache) -> tuple
         else:
             dest.write_bytes(b"")
         placed[name] = dest
-    return cfg, placed
+    done = chartdesk(cfg, "hal", "ingest", "--json", *map(str, placed.values()), check=False)
+    return cfg, placed, done
 
 
-def test_ingest_reports_each_file_and_leaves_them_in_place(office: tuple[Path, dict[str, Path]]) -> None:
-    cfg, files = office
-    done = chartdesk(cfg, "hal", "ingest", "--json", *map(str, files.values()), check=False)
+def test_ingest_reports_each_file_and_leaves_them_in_place(office: Office) -> None:
+    cfg, files, done = office
     assert done.returncode == 3, "a refused file makes the exit code say bad input"
     rows = {Path(r["file"]).stem: r for r in map(json.loads, done.stdout.splitlines())}
     assert rows["empty"]["state"] == "rejected" and rows["empty"]["reason_code"] == "empty"
@@ -72,8 +76,8 @@ def test_ingest_reports_each_file_and_leaves_them_in_place(office: tuple[Path, d
     assert json.loads(again.stdout)["outcome"] == "duplicate"
 
 
-def test_status_search_export_and_rebuild(office: tuple[Path, dict[str, Path]]) -> None:
-    cfg, files = office
+def test_status_search_export_and_rebuild(office: Office) -> None:
+    cfg, files, _ingested = office
     status = json.loads(chartdesk(cfg, "hal", "status", "--json").stdout)
     assert status["index_backlog"] == 0
     assert status["quarantine"][0]["code"] == "empty"
@@ -101,8 +105,8 @@ def test_status_search_export_and_rebuild(office: tuple[Path, dict[str, Path]]) 
     assert json.loads(chartdesk(cfg, "hal", "search", "--json", "writing").stdout.splitlines()[0])["total"] >= 1
 
 
-def test_without_a_user_nothing_is_shown(office: tuple[Path, dict[str, Path]]) -> None:
-    cfg, _files = office
+def test_without_a_user_nothing_is_shown(office: Office) -> None:
+    cfg, _files, _ingested = office
     refused = chartdesk(cfg, None, "search", "referral", check=False)
     assert refused.returncode == 5
     assert "--user" in refused.stderr
