@@ -53,6 +53,7 @@ run: setup
 	$(BIN)/chartdesk --config $(CONFIG) run
 
 test: setup-test
+	$(BIN)/ruff check chartdesk tests bench
 	$(BIN)/python -m pytest -q --durations=15
 
 lint: setup-test

@@ -120,10 +120,10 @@ def _one(g: T.Writer, r: Random, label: str, case: str, patients: list[RosterPat
     if case == "several_patients" and label not in _NAMES_TWO:
         case = "plain"
     if label in ("fax_cover_sheet", "other"):
-        return HeldoutDoc((build(g, None, {}),), label, None, "no_patient", False)
+        return HeldoutDoc((build(g, None, {}),), label, None, "no_patient", False)  # noqa: FBT003 - a positional record
     if case == "not_in_index":
         stranger = T.Person("Vanterpool", "Ignatius", "Q", dt.date(1944, 2, 29), "999999", "5550000000", "Z000000000")
-        return HeldoutDoc((build(g, stranger, {}),), label, None, case, False)
+        return HeldoutDoc((build(g, stranger, {}),), label, None, case, False)  # noqa: FBT003 - a positional record
     pool = by_case.get(case) or by_case["plain"]
     target = r.choice(pool) if case not in ("several_patients", "dependant_card", "clinician_is_patient") else r.choice(by_case["plain"])
     person = T.Person(target.family, target.nickname or target.given, target.middle, target.dob, target.mrn, target.phone, target.member_id)

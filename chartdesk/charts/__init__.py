@@ -1,6 +1,13 @@
 """The charts room: the patient master index, charts, moves and merges, and the review queue."""
 
-from chartdesk.charts.chart import Chart, ChartEntry, blob_in_use, chart, export_fields, original_needed
+from chartdesk.charts.chart import (
+    Chart,
+    ChartEntry,
+    blob_in_use,
+    chart,
+    export_fields,
+    original_needed,
+)
 from chartdesk.charts.importers import EncounterInput, Parsed, Rejected, read_file
 from chartdesk.charts.imports import ImportReport, import_file, last_encounter, upsert_encounter
 from chartdesk.charts.moves import MergeResult, merge_patients, move_document, set_chart
@@ -16,7 +23,15 @@ from chartdesk.charts.patients import (
     upsert_patient,
 )
 from chartdesk.charts.rematch import requeue_for_matching
-from chartdesk.charts.review import Decision, QueueItem, ReviewView, assign, list_queue, reject, show
+from chartdesk.charts.review import (
+    Decision,
+    QueueItem,
+    ReviewView,
+    assign,
+    list_queue,
+    reject,
+    show,
+)
 
 __all__ = [
     "Chart", "ChartEntry", "Decision", "EncounterInput", "IdentifierInput", "ImportReport", "MergeResult", "NameInput",

@@ -106,7 +106,7 @@ def _csv(text: str, mrn_patterns: tuple[str, ...], today: dt.date | None) -> Par
         raise BadInputError("the CSV file needs family_name and given_name columns (or last_name, first_name)",
                             remedy="rename the columns and import again")
     for n, row in enumerate(reader, start=2):
-        get = lambda k: (row.get(cols[k]) or "").strip() if k in cols else ""  # noqa: E731
+        get = lambda k, row=row: (row.get(cols[k]) or "").strip() if k in cols else ""  # noqa: E731
         where = f"row {n}"
         try:
             if encounters:

@@ -14,7 +14,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from chartdesk import audit
 from chartdesk.charts.importers import FHIR_PATIENT_SYSTEM, EncounterInput, Rejected, read_file
-from chartdesk.charts.patients import PatientInput, patient_by_external, patient_by_mrn, surviving, upsert_patient
+from chartdesk.charts.patients import (
+    PatientInput,
+    patient_by_external,
+    patient_by_mrn,
+    surviving,
+    upsert_patient,
+)
 from chartdesk.charts.rematch import requeue_for_matching
 from chartdesk.config import Settings
 from chartdesk.db import Database, encounters

@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from chartdesk.classify import PATIENTS_VERSION_KEY, member_norm, name_key, phone_norm
-from chartdesk.db import bump_counter, encounters, patient_identifiers, patient_names, patients, utcnow
+from chartdesk.db import (
+    bump_counter,
+    encounters,
+    patient_identifiers,
+    patient_names,
+    patients,
+    utcnow,
+)
 from chartdesk.errors import NotFoundError
 
 NAME_KINDS = ("official", "alias", "previous")

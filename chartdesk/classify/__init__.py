@@ -15,8 +15,24 @@ from chartdesk.classify.classifier import (
 from chartdesk.classify.dates import DateKind, find_dates, parse_date
 from chartdesk.classify.docdate import DocDate, document_date
 from chartdesk.classify.faxcover import CoverSheet, read_cover
-from chartdesk.classify.identifiers import Extracted, Formats, Found, Kind, Role, extract, member_norm, phone_norm
-from chartdesk.classify.matcher import MATCHER_VERSION, Candidate, MatchOutcome, MatchPolicy, Reason, match
+from chartdesk.classify.identifiers import (
+    Extracted,
+    Formats,
+    Found,
+    Kind,
+    Role,
+    extract,
+    member_norm,
+    phone_norm,
+)
+from chartdesk.classify.matcher import (
+    MATCHER_VERSION,
+    Candidate,
+    MatchOutcome,
+    MatchPolicy,
+    Reason,
+    match,
+)
 from chartdesk.classify.names import PersonName, name_key, parse_name
 from chartdesk.classify.patient_index import PATIENTS_VERSION_KEY, PatientIndex, PatientRecord
 from chartdesk.classify.stages import (
@@ -30,7 +46,16 @@ from chartdesk.classify.stages import (
     review_threshold,
     write_review_item,
 )
-from chartdesk.classify.training import ModelUnusable, TrainingReport, ensure, load, model_path, retrain, save, train
+from chartdesk.classify.training import (
+    ModelUnusable,
+    TrainingReport,
+    ensure,
+    load,
+    model_path,
+    retrain,
+    save,
+    train,
+)
 
 __all__ = [
     "COVER_CLASS",

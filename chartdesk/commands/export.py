@@ -39,11 +39,7 @@ def export(env: Env, jsonl: bool, out_path: Path | None) -> None:  # noqa: FBT00
     principal = env.principal()
     access.require(principal, "export")
     exported: list[int] = []
-    out: IO[str]
-    if out_path:
-        out = _private_file(out_path)
-    else:
-        out = sys.stdout
+    out: IO[str] = _private_file(out_path) if out_path else sys.stdout
     try:
         with Progress(console=Console(stderr=True), transient=True, disable=out is sys.stdout) as bar:
             task = bar.add_task("exporting", total=None)

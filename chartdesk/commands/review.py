@@ -54,7 +54,8 @@ def show_cmd(env: Env, document: int) -> None:
 @click.option("--no-patient", is_flag=True, help="file it without a patient (e.g. an office memo)")
 @click.option("--reason", default="", help="a note kept with the decision")
 @pass_env
-def assign_cmd(env: Env, document: int, patient: str | None, doc_class: str | None, no_patient: bool, reason: str) -> None:
+def assign_cmd(env: Env, document: int, patient: str | None, doc_class: str | None, no_patient: bool,  # noqa: FBT001 - click passes flags positionally
+               reason: str) -> None:
     """File a document: its patient and (optionally) its class."""
     principal = env.principal()
     access.require(principal, "review")

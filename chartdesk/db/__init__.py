@@ -3,49 +3,47 @@
 SQLite (WAL) by default; the SQL is portable so PostgreSQL is a URL away.
 """
 
-from chartdesk.db.schema import (
+from chartdesk.db.schema import (  # retention/
     UTCDateTime,
-    document_events,
-    documents,
-    leases,
-    meta,
-    metadata,
-    pages,
-    patients,
-    stage_results,
     # access/ and audit/
     access_changes,
     access_grants,
     audit_events,
     audit_head,
-    disclosures,
-    label_overrides,
-    user_tokens,
-    users,
     # charts/ and classify/
     chart_moves,
     class_corrections,
     classifications,
+    disclosures,
+    document_events,
     document_identifiers,
+    documents,
     encounters,
+    label_overrides,
+    leases,
+    legal_hold_documents,
+    legal_holds,
     match_candidates,
+    meta,
+    metadata,
+    pages,
     patient_identifiers,
     patient_merges,
     patient_names,
-    review_decisions,
-    review_items,
-    transcript_segments,
-    transcripts,
-)
-from chartdesk.db.schema import (  # retention/
-    legal_hold_documents,
-    legal_holds,
+    patients,
     retention_approvals,
     retention_reviews,
     retention_run_items,
     retention_runs,
     retention_schedule,
     retention_tombstones,
+    review_decisions,
+    review_items,
+    stage_results,
+    transcript_segments,
+    transcripts,
+    user_tokens,
+    users,
 )
 from chartdesk.db.session import Database, bump_counter, checkpoint, get_meta, set_meta, utcnow
 

@@ -12,7 +12,12 @@ from random import Random
 import pytest
 
 from chartdesk import classify
-from chartdesk.classify import LinearTextClassifier, TrainingReport, expected_calibration_error, macro_f1
+from chartdesk.classify import (
+    LinearTextClassifier,
+    TrainingReport,
+    expected_calibration_error,
+    macro_f1,
+)
 from chartdesk.classify.seed import generate
 from chartdesk.classify.seed.noise import damage
 from tests.conftest import make_settings

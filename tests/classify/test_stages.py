@@ -10,7 +10,13 @@ from sqlalchemy import select
 from chartdesk.app import App
 from chartdesk.charts import blob_in_use, original_needed
 from chartdesk.classify import SPLIT, ClassifyStage, MatchStage
-from chartdesk.db import classifications, document_identifiers, match_candidates, pages, review_items
+from chartdesk.db import (
+    classifications,
+    document_identifiers,
+    match_candidates,
+    pages,
+    review_items,
+)
 from tests.classify.helpers import add_document, add_patient, context, doc_row, load_doc, run_stage
 
 D = dt.date

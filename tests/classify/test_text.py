@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from chartdesk.classify import DateKind, Kind, Role, document_date, extract, find_dates, parse_name, read_cover
+from chartdesk.classify import (
+    DateKind,
+    Kind,
+    Role,
+    document_date,
+    extract,
+    find_dates,
+    parse_name,
+    read_cover,
+)
 from chartdesk.classify.identifiers import Formats
 
 D = dt.date
@@ -47,7 +56,7 @@ def test_numbers_that_are_not_dates() -> None:
     ("___Jane Doe___", "Doe", "Jane", False),
     ("Smith Jr., John", "Smith", "John", False),
 ])
-def test_name_layouts(text: str, family: str, given: str, clinician: bool) -> None:
+def test_name_layouts(text: str, family: str, given: str, clinician: bool) -> None:  # noqa: FBT001 - parametrised
     name = parse_name(text)
     assert name is not None and (name.family, name.given, name.clinician) == (family, given, clinician)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from chartdesk import pipeline
+from chartdesk import index, pipeline
 from chartdesk.app import App
 from chartdesk.config import Settings, TranscriptionSettings
 from chartdesk.db import documents, pages, stage_results, transcript_segments
@@ -294,6 +294,12 @@ def test_dictations_go_through_the_pipeline(app: App, clips: Clips, tmp_path: Pa
     assert "cut short" in rows[damaged.id].reason
     assert Path(rows[damaged.id].quarantine_path).exists()
     assert {spoken.id, noise.id} <= results
+    reader = index.open_index(app.settings, writer=False)
+    try:
+        hits = reader.search("warfarin levothyroxine", visible=index.MATCH_ALL, limit=5).hits
+    finally:
+        reader.close()
+    assert [h.doc_id for h in hits] == [spoken.id]
 
 
 def test_bad_audio_is_refused_at_the_inbox(app: App, clips: Clips) -> None:

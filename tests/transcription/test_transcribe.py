@@ -59,6 +59,17 @@ def test_spoken_identifiers_reach_the_text_in_written_form(clips: Clips, speech_
     assert "metformin" in transcript.text and "lisinopril" in transcript.text
 
 
+def test_the_matching_stage_reads_the_dictated_identifiers(clips: Clips, speech_settings: Settings) -> None:
+    """The classify room's identifier extraction, on the stored text, finds the
+    patient's name, date of birth and MRN as it would on a scanned page."""
+    from chartdesk.classify import Kind, extract
+
+    found = extract([_transcribe(clips, "smith.wav", speech_settings).text])
+    assert [f.norm for f in found.of(Kind.mrn)] == ["4512"]
+    assert [f.norm for f in found.of(Kind.dob)] == ["1961-03-04"]
+    assert "smith|john|" in [f.norm for f in found.names()]
+
+
 @pytest.mark.parametrize(
     "name",
     ["smith_44k_stereo.flac", "smith.mp3", "smith.m4a", "smith.ogg", "smith_left.wav", "smith_noisy.wav"],

@@ -135,7 +135,7 @@ def referral_letter(g: Gen, p: Person) -> str:
     spec = g.r.choice(V.SPECIALTIES)
     reason = g.r.choice(V.REASONS)
     to_doc = g.clinician()
-    opener = g.pick("Dear", "Dear Dr.", "To", "Dear Colleague,") 
+    opener = g.pick("Dear", "Dear Dr.", "To", "Dear Colleague,")
     greet = f"{opener} {to_doc.split(',')[0].replace('Dr. ', '').replace('Dr ', '')}," if opener != "Dear Colleague," else opener
     re_line = g.pick("Re:", "RE:", "Regarding:", "Referral for:", "Patient:") + " " + g.pick(f"{p.given} {p.family}", g.name_as(p)) + \
         g.pick(f", DOB {g.fmt_date(p.dob)}", f"  DOB: {g.fmt_date(p.dob)}", f" (born {g.fmt_date(p.dob)})")
