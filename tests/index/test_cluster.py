@@ -214,6 +214,11 @@ def test_server_version(writer: ClusterIndex) -> None:
 def test_no_patient_text_reaches_the_logs(writer: ClusterIndex, caplog: pytest.LogCaptureFixture) -> None:
     """Even at DEBUG, neither chartdesk nor the client library logs what was indexed or searched."""
     caplog.set_level(logging.DEBUG)
+    # An earlier test may have run the CLI's logging set-up, which quiets urllib3;
+    # open it again. (The client libraries' own loggers keep the level the
+    # adapters give them: that is the protection under test.)
+    for name in ("urllib3", "chartdesk"):
+        caplog.set_level(logging.DEBUG, logger=name)
     writer.add([doc(1, "Zanzibarian wellness letter for the patient")])
     writer.commit()
     writer.search("zanzibarian", visible=MatchAll())
