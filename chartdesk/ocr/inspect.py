@@ -11,6 +11,7 @@ extract stage instead (it raises CorruptFileError too).
 
 from __future__ import annotations
 
+import logging
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from PIL import Image
 
 from chartdesk.config import Settings
 from chartdesk.errors import (
+    BadInputError,
     CorruptFileError,
     DecompressionBombError,
     EmptyFileError,
@@ -28,6 +30,8 @@ from chartdesk.errors import (
     UnsupportedTypeError,
 )
 from chartdesk.ocr import images, pdf
+
+log = logging.getLogger(__name__)
 
 PAGES_REMEDY = "split the document into smaller files, or ask IT to raise ingest.max_pages"
 _SCAN_CHUNK = 1 << 20
@@ -45,7 +49,34 @@ class FileFacts:
 
 
 def inspect_file(path: Path, media_type: str, settings: Settings) -> FileFacts:
-    """Raise a BadInputError subclass if the file cannot be processed; else its facts."""
+    """Raise a BadInputError subclass if the file cannot be processed; else its facts.
+
+    Whatever a damaged or hostile file makes a decoder raise ends here as a
+    CorruptFileError with a reason staff can act on: a decoder's surprise
+    (a TypeError deep in a TIFF parser, say) must never escape as a crash.
+    """
+    try:
+        return _inspect(path, media_type, settings)
+    except (BadInputError, OSError) as err:
+        if isinstance(err, BadInputError) or not _is_decoder_error(err):
+            raise
+        raise _corrupt(media_type) from err
+    except Exception as err:  # noqa: BLE001 - the decoders' contract on hostile input is "anything"
+        log.info("inspecting a %s raised %s; treated as damaged", media_type, type(err).__name__)
+        raise _corrupt(media_type) from err
+
+
+def _is_decoder_error(err: OSError) -> bool:
+    """An OSError from decoding the bytes, not from reading the disk."""
+    return err.errno is None
+
+
+def _corrupt(media_type: str) -> CorruptFileError:
+    kind = {"application/pdf": "PDF"}.get(media_type, "picture")
+    return CorruptFileError(f"this {kind} is damaged and cannot be read", remedy=images.CORRUPT_REMEDY)
+
+
+def _inspect(path: Path, media_type: str, settings: Settings) -> FileFacts:
     if path.stat().st_size == 0:
         raise EmptyFileError("the file is empty (0 bytes)", remedy="scan or export the document again")
     Image.MAX_IMAGE_PIXELS = settings.ingest.max_image_pixels
