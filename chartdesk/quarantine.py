@@ -7,6 +7,7 @@ with the file and what to do; it never quotes the file's contents.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import os
@@ -110,3 +111,27 @@ def entries(settings: Settings) -> list[QuarantineEntry]:
     for reason in sorted(root.glob(f"*/*{REASON_SUFFIX}")):
         found.append(QuarantineEntry(reason.with_name(reason.name[: -len(REASON_SUFFIX)]), reason))
     return found
+
+
+def expired(settings: Settings, *, now: dt.datetime) -> list[QuarantineEntry]:
+    """Entries older than ingest.quarantine_retention_days (by the day folder they are in)."""
+    cutoff = (now - dt.timedelta(days=settings.ingest.quarantine_retention_days)).date()
+    old = []
+    for entry in entries(settings):
+        try:
+            day = dt.date.fromisoformat(entry.path.parent.name)
+        except ValueError:
+            continue
+        if day < cutoff:
+            old.append(entry)
+    return old
+
+
+def remove(entry: QuarantineEntry) -> None:
+    """Remove a quarantined file and its reason note (the document's row keeps the reason)."""
+    for path in (entry.path, entry.reason_path):
+        if path.exists() or path.is_symlink():
+            path.unlink()
+    _fsync_dir(entry.path.parent)
+    with contextlib.suppress(OSError):
+        entry.path.parent.rmdir()  # the day folder, once empty

@@ -12,6 +12,7 @@ from chartdesk.commands import (
     index,
     patients,
     pipeline,
+    quarantine,
     retention,
     review,
     search,
@@ -30,6 +31,7 @@ COMMANDS: list[click.Command] = [
     *classifier.COMMANDS,
     *users.COMMANDS,
     *audit.COMMANDS,
+    *quarantine.COMMANDS,
     *retention.COMMANDS,
     *backup.COMMANDS,
 ]

@@ -45,6 +45,8 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "export": ["--jsonl"],
     "index rebuild": [],
     "ingest": ["{config}"],
+    "quarantine list": [],
+    "quarantine purge": [],
     "reprocess": ["1"],
     "search": ["x"],
     "retention apply": ["--execute"],
