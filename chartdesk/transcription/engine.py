@@ -12,6 +12,7 @@ cannot be caused for real; production code never does.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -29,6 +30,7 @@ DEFAULT_MODEL_NAME = "tiny.en"
 # Files a faster-whisper model directory must hold. Without tokenizer.json
 # faster-whisper would fetch a tokenizer from the network, so it is required.
 REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+OMP_LIMIT_ENV = "OMP_THREAD_LIMIT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +175,13 @@ class FasterWhisperEngine:
         check_model_dir(path)
         self.version = faster_whisper.__version__
         self.model = _model_label(path, default=settings.model_dir is None)
+        self.threads = effective_threads(settings.cpu_threads, os.environ.get(OMP_LIMIT_ENV))
         try:
             self._whisper = faster_whisper.WhisperModel(
                 str(path),
                 device="cpu",
                 compute_type=str(settings.compute_type),
-                cpu_threads=settings.cpu_threads,
+                cpu_threads=self.threads,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:
@@ -200,6 +203,27 @@ def _raw(segments: Iterable[Any]) -> Iterator[RawSegment]:
             no_speech_prob=float(seg.no_speech_prob),
             compression_ratio=float(seg.compression_ratio),
         )
+
+
+def effective_threads(configured: int, omp_limit: str | None) -> int:
+    """CTranslate2's threads, never above the process's OMP_THREAD_LIMIT.
+
+    Workers set OMP_THREAD_LIMIT=1 for tesseract, declaring one thread per job;
+    the speech model honours it too. On the 2-core machine here a 2-thread job
+    stalled whenever other work shared the cores (real-time factor 1.05 against
+    0.059 for one thread, with or without the limit; bench/transcription_bench.py).
+    """
+    try:
+        limit = int(omp_limit) if omp_limit else 0
+    except ValueError:
+        limit = 0
+    if limit <= 0 or configured <= limit:
+        return configured
+    log.warning(
+        "transcription.cpu_threads=%d lowered to %d: %s=%d is set for this process",
+        configured, limit, OMP_LIMIT_ENV, limit,
+    )
+    return limit
 
 
 def whisper_kwargs(options: SpeechOptions) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from chartdesk.config import Settings
 from chartdesk.errors import ToolMissingError
 from chartdesk.transcription import get_engine, transcribe_file
-from chartdesk.transcription.engine import loaded_engine_count
+from chartdesk.transcription.engine import effective_threads, loaded_engine_count
 from tests.conftest import make_settings
 from tests.gen.audio import DICTATIONS, JFK_TEXT, PAUSE_SENTENCES, wer, wer_words
 from tests.transcription.conftest import Clips, media_type
@@ -188,3 +188,13 @@ def test_a_broken_model_folder_names_the_setting(tmp_path: Path, damage: str) ->
     with pytest.raises(ToolMissingError) as caught:
         get_engine(settings.transcription)
     assert "transcription.model_dir" in caught.value.remedy
+
+
+@pytest.mark.parametrize(
+    ("configured", "limit", "used"),
+    [(1, "1", 1), (2, "1", 1), (2, None, 2), (2, "4", 2), (4, "2", 2), (2, "junk", 2), (2, "0", 2)],
+)
+def test_threads_never_exceed_the_openmp_limit(configured: int, limit: str | None, used: int) -> None:
+    """With OMP_THREAD_LIMIT=1 (set for tesseract) and cpu_threads=2, CTranslate2
+    stalled for seconds at a time here; the engine uses no more threads than the limit."""
+    assert effective_threads(configured, limit) == used
