@@ -31,6 +31,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from chartdesk import quarantine
 from chartdesk.app import App
+from chartdesk.config import Settings
 from chartdesk.db import document_events, documents, stage_results, utcnow
 from chartdesk.errors import BadInputError, ConfigError, LeaseLostError, ToolMissingError
 from chartdesk.faults import fault_point
@@ -76,6 +77,15 @@ def stages() -> tuple[Stage, ...]:
         if stage.name != ref.name:
             raise ConfigError(f"stage table names {ref.name!r} but {ref.target} is {stage.name!r}")
     return loaded
+
+
+def warm_up(settings: Settings) -> None:
+    """Load every stage, and let those that have one run their warm-up (a new
+    worker's first document then costs what any other does)."""
+    for stage in stages():
+        prepare = getattr(stage, "warm_up", None)
+        if prepare is not None:
+            prepare(settings)
 
 
 def stage_names() -> tuple[str, ...]:

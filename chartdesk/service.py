@@ -58,6 +58,7 @@ def _worker_main(settings: Settings, verbose: int) -> None:
     threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
     app = open_app(settings)
     try:
+        pipeline.warm_up(settings)
         pipeline.work(app, stop=stop)
     finally:
         app.close()

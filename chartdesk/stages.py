@@ -135,7 +135,12 @@ class StageResult:
 
 
 class Stage(Protocol):
-    """A pipeline stage: a module or object with a name and these two functions."""
+    """A pipeline stage: a module or object with a name and these two functions.
+
+    A stage may also have `warm_up(settings)`, which a worker calls once when it
+    starts so that its first document does not pay for loading an engine or a
+    model (OCR, the classifier). Speech models load on the first audio job only.
+    """
 
     name: str
 

@@ -84,6 +84,10 @@ class ClassifyStage:
     def applies(self, doc: Doc, ctx: StageContext) -> bool:
         return doc.state != SPLIT
 
+    def warm_up(self, settings: Settings) -> None:
+        """Load (or train, on a new installation) the model before the first document."""
+        self.classifier(settings)
+
     def run(self, doc: Doc, ctx: StageContext) -> StageResult:
         settings = ctx.settings
         with database(settings).read() as conn:

@@ -86,9 +86,16 @@ def ingest(env: Env, paths: Sequence[Path], source: str, workers: int | None, as
     if not files:
         raise click.UsageError("no files found in the paths given")
     console = Console(stderr=True)
-    outcomes = _store_all(app, files, source, console, principal)
-    stored = sorted({o.document_id for o in outcomes if o.document_id and o.status in ("stored", "retried")})
-    _process(app, stored, workers or app.settings.pipeline.worker_count, console)
+    count = workers or app.settings.pipeline.worker_count
+    # Workers start first: they load OCR and the classifier while the files are stored.
+    pool = _start_pool(app, count) if count > 1 else None
+    try:
+        outcomes = _store_all(app, files, source, console, principal)
+        stored = sorted({o.document_id for o in outcomes if o.document_id and o.status in ("stored", "retried")})
+        _process(app, stored, pool, console)
+    finally:
+        if pool is not None:
+            pool.stop()
     rows = _final_rows(app, outcomes)
     if as_json:
         for row in rows:
@@ -127,7 +134,15 @@ def _named(outcome: Outcome, path: Path) -> Outcome:
     return Outcome(outcome.status, str(path), outcome.document_id, outcome.reason_code, outcome.reason)
 
 
-def _process(app: App, doc_ids: list[int], workers: int, console: Console) -> None:
+def _start_pool(app: App, count: int) -> WorkerPool:
+    pool = WorkerPool(app.settings, count=count)
+    pool.start()
+    return pool
+
+
+def _process(app: App, doc_ids: list[int], pool: WorkerPool | None, console: Console) -> None:
+    """Run the pipeline until these documents are through: in this process, or by
+    the worker pool (kept alive if one dies)."""
     if not doc_ids:
         return
     limit_native_threads()
@@ -138,20 +153,14 @@ def _process(app: App, doc_ids: list[int], workers: int, console: Console) -> No
 
     with _bar(console) as bar:
         task = bar.add_task("processing", total=len(doc_ids))
-        if workers <= 1:
-            stop = threading.Event()
-            pipeline.work(app, stop=stop, until=lambda: remaining() == 0,
+        if pool is None:
+            pipeline.work(app, stop=threading.Event(), until=lambda: remaining() == 0,
                           on_step=lambda _s: bar.update(task, completed=len(doc_ids) - remaining()))
         else:
-            pool = WorkerPool(app.settings, count=workers)
-            pool.start()
-            try:
-                while (left := remaining()) > 0:
-                    bar.update(task, completed=len(doc_ids) - left)
-                    pool.supervise()
-                    time.sleep(0.25)
-            finally:
-                pool.stop()
+            while (left := remaining()) > 0:
+                bar.update(task, completed=len(doc_ids) - left)
+                pool.supervise()
+                time.sleep(0.1)
         bar.update(task, completed=len(doc_ids))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import Connection
 
+from chartdesk.config import Settings
 from chartdesk.db import pages
 from chartdesk.errors import EmptyFileError
 from chartdesk.ocr import read, sources, versions, views
@@ -57,6 +58,10 @@ class ExtractStage:
 
     def applies(self, doc: Doc, ctx: StageContext) -> bool:
         return doc.kind in ("pdf", "image")
+
+    def warm_up(self, settings: Settings) -> None:
+        """Load the OCR engine before the first page needs it."""
+        get_engine(settings.ocr)
 
     def run(self, doc: Doc, ctx: StageContext) -> StageResult:
         started = time.perf_counter()

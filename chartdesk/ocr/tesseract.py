@@ -98,7 +98,7 @@ class TesseractEngine:
         with self._lock:
             api = self._main_api()
             try:
-                api.SetImage(image)
+                _set_image(api, image)
                 api.SetSourceResolution(int(dpi))
                 if not api.Recognize(timeout=max(1, int(timeout_seconds * 1000))):
                     api.Clear()
@@ -117,7 +117,7 @@ class TesseractEngine:
         with self._lock:
             api = self._osd_api()
             try:
-                api.SetImage(small)
+                _set_image(api, small)
                 api.SetSourceResolution(max(70, int(dpi * small.width / image.width)))
                 found = api.DetectOrientationScript()
             except RuntimeError:
@@ -133,3 +133,19 @@ class TesseractEngine:
             if api is not None:
                 api.End()
         self._api = self._osd = None
+
+
+_BYTES_PER_PIXEL = {"L": 1, "RGB": 3, "RGBA": 4}
+
+
+def _set_image(api: tesserocr.PyTessBaseAPI, image: Image.Image) -> None:
+    """Hand the pixels over as raw bytes. tesserocr's SetImage(PIL) encodes a grey
+    or colour page to an image file in memory first: about 1 s on a 300 dpi page,
+    more than the recognition itself (12 generated pages here: grey scans 1.6-2.1 s
+    with SetImage, 0.4-1.1 s with the raw bytes). 1-bit faxes go as they are (that
+    path is as fast as reading the file)."""
+    bpp = _BYTES_PER_PIXEL.get(image.mode)
+    if bpp is None:
+        api.SetImage(image)
+        return
+    api.SetImageBytes(image.tobytes(), image.width, image.height, bpp, image.width * bpp)

@@ -31,7 +31,9 @@ def view_image(image: Image.Image, dpi: tuple[float, float], view_dpi: int) -> I
     size = (max(1, round(grey.width * target / dpi[0])), max(1, round(grey.height * target / dpi[1])))
     if size == grey.size:
         return grey
-    return grey.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    # BOX (area averaging) for a 2-3x reduction: 13 ms on a 300 dpi page against
+    # 44 ms for LANCZOS, and no ringing around letters.
+    return grey.resize(size, Image.Resampling.BOX)
 
 
 def save_view(image: Image.Image, dpi: tuple[float, float], view_dpi: int, folder: Path, page_no: int) -> tuple[str, int]:
@@ -39,6 +41,7 @@ def save_view(image: Image.Image, dpi: tuple[float, float], view_dpi: int, folde
     name = view_name(page_no)
     final = folder / name
     tmp = folder / f".{name}.{os.getpid()}.tmp"
-    view_image(image, dpi, view_dpi).save(tmp, VIEW_FORMAT, quality=VIEW_QUALITY, method=4)
+    # method 2: 56 ms a page against 92 ms for the default 4, within 1% of its size (12 pages here).
+    view_image(image, dpi, view_dpi).save(tmp, VIEW_FORMAT, quality=VIEW_QUALITY, method=2)
     os.replace(tmp, final)
     return name, final.stat().st_size
