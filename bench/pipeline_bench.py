@@ -165,10 +165,12 @@ def latency(root: Path, rounds: int) -> None:
             dest = settings.inbox("scans").path / f"scan{r:04d}.png"
             started = time.perf_counter()
             dest.write_bytes(data)  # written and closed, as a scanner does
-            state = None
-            while time.perf_counter() - started < 60 and state != "indexed":
+            searchable = False  # through its stages and in the index (unmatched ones wait in review)
+            while time.perf_counter() - started < 60 and not searchable:
                 with app.db.read() as conn:
-                    state = conn.execute(select(documents.c.state).where(documents.c.sha256 == sha)).scalar()
+                    row = conn.execute(select(documents.c.stage, documents.c.index_version, documents.c.indexed_version)
+                                       .where(documents.c.sha256 == sha)).first()
+                searchable = bool(row and row.stage is None and row.indexed_version >= row.index_version > 0)
                 time.sleep(0.02)
             results.append(time.perf_counter() - started)
             print(f"  drop {r + 1}: searchable after {results[-1]:.2f} s", flush=True)

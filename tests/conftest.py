@@ -104,6 +104,7 @@ def write_config(root: Path, **sections: dict[str, Any]) -> Path:
     for inbox in raw["inboxes"]:
         lines.append("[[inboxes]]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in inbox.items()]
+    root.mkdir(parents=True, exist_ok=True)
     path = root / "config.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
