@@ -71,6 +71,31 @@ def add_user(app: App, username: str, role: str) -> Any:
     return access.principal_for(app.settings.access, user_id=user.id, username=username, role=role, client="test")
 
 
+def run_pipeline(app: App, *, timeout: float = 240.0, what: str = "the test documents") -> None:
+    """Run every due stage in this process until nothing is left to do (parked
+    documents count as done: a test looks at them itself)."""
+    import time
+
+    from sqlalchemy import select
+
+    from chartdesk import pipeline
+    from chartdesk.db import documents
+    from chartdesk.stages import State
+
+    deadline = time.monotonic() + timeout
+
+    def idle() -> bool:
+        with app.db.read() as conn:
+            busy = conn.execute(select(documents.c.id).where(
+                documents.c.stage.is_not(None), documents.c.state != State.parked).limit(1)).first()
+            backlog = pipeline.index_backlog(conn)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the pipeline did not finish {what} in {timeout:g} s")
+        return busy is None and backlog == 0
+
+    pipeline.work(app, until=idle)
+
+
 def user_env(username: str) -> dict[str, str]:
     """Environment for a chartdesk child process acting as `username`."""
     return {**os.environ, "CHARTDESK_USER": username, "CHARTDESK_PASSWORD": PASSWORD, "OMP_THREAD_LIMIT": "1"}
@@ -126,5 +151,33 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(settings: Settings) -> Iterator[App]:
     application = open_app(settings, create=True)
+    yield application
+    application.close()
+
+
+# A classifier trained once per session on the seed corpus (about ten seconds),
+# for the classification and chart tests, which want its training report too.
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Any]:
+    from chartdesk import classify
+
+    root = tmp_path_factory.mktemp("classifier")
+    model, report = classify.train(make_settings(root))
+    path = root / "classifier.pkl"
+    classify.save(path, model, report)
+    return path, model, report
+
+
+@pytest.fixture
+def cls_settings(tmp_path: Path, trained: tuple[Path, Any, Any]) -> Settings:
+    return make_settings(tmp_path, classify={"model_file": str(trained[0])})
+
+
+@pytest.fixture
+def cls_app(cls_settings: Settings) -> Iterator[App]:
+    from chartdesk import audit
+
+    application = open_app(cls_settings, create=True)
+    audit.ensure_ready(cls_settings, application.db)
     yield application
     application.close()

@@ -28,7 +28,6 @@ import dataclasses
 import datetime as dt
 import io
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from chartdesk import access, audit, charts, classify, pipeline
+from chartdesk import access, audit, charts, classify
 from chartdesk.access import Principal
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings
@@ -44,6 +43,7 @@ from chartdesk.db import class_corrections, documents, utcnow
 from chartdesk.ingest import take
 from chartdesk.stages import State
 from tests.conftest import PASSWORD, TEST_MODEL, make_settings, write_config
+from tests.conftest import run_pipeline as _drain
 from tests.gen import Document, Patient, born_digital_pdf, make_document, roster
 from tests.gen.documents import Paragraph
 
@@ -163,7 +163,7 @@ def _add_documents(site: Site, folder: Path) -> None:
         file_name = f"{MARKER}-note.pdf" if name == "marked" else f"{name}.pdf"
         site.docs[name] = _take(site, born_digital_pdf(doc, folder / file_name).path)
     site.docs["fax"] = _take(site, _fax(folder, a))
-    _run_pipeline(site.app)
+    _drain(site.app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the retention test documents")
     _find_fax_parts(site)
     wanted = {name: (cls, site.patients[p]) for name, (_d, cls, p) in plan.items()}
     wanted["body"] = ("referral_letter", site.patients["A"])
@@ -171,7 +171,7 @@ def _add_documents(site: Site, folder: Path) -> None:
     _file_as_planned(site, wanted)
     _correct(site, "marked", "progress_note")
     _correct(site, "lab", "lab_result")
-    _run_pipeline(site.app)
+    _drain(site.app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the retention test documents")
 
 
 def _fax(folder: Path, person: Patient) -> Path:
@@ -227,18 +227,6 @@ def _take(site: Site, path: Path) -> int:
     return outcome.document_id
 
 
-def _run_pipeline(app: App) -> None:
-    deadline = time.monotonic() + PIPELINE_TIMEOUT_SECONDS
-
-    def idle() -> bool:
-        with app.db.read() as conn:
-            busy = conn.execute(select(documents.c.id).where(documents.c.stage.is_not(None)).limit(1)).first()
-            backlog = pipeline.index_backlog(conn)
-        if time.monotonic() > deadline:
-            raise TimeoutError("the pipeline did not finish the retention test documents")
-        return busy is None and backlog == 0
-
-    pipeline.work(app, until=idle)
 
 
 def _save_names(site: Site) -> None:
@@ -261,7 +249,7 @@ def _load_names(site: Site) -> None:
 
 
 def run_pipeline(app: App) -> None:
-    _run_pipeline(app)
+    _drain(app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the retention test documents")
 
 
 MakeSite = Callable[[], Site]

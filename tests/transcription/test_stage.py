@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from chartdesk import index, pipeline
+from chartdesk import index
 from chartdesk.app import App
 from chartdesk.config import Settings, TranscriptionSettings
 from chartdesk.db import documents, pages, stage_results, transcript_segments
@@ -32,7 +31,7 @@ from chartdesk.transcription import (
     transcribe_stage,
     transcript_history,
 )
-from tests.conftest import make_settings
+from tests.conftest import make_settings, run_pipeline
 from tests.transcription.conftest import Clips
 
 PIPELINE_TIMEOUT_SECONDS = 120
@@ -259,18 +258,6 @@ def test_logs_carry_ids_not_patient_data(app: App, clips: Clips, tmp_path: Path,
 # -- the pipeline, end to end -----------------------------------------------------
 
 
-def _run_pipeline(app: App) -> None:
-    deadline = time.monotonic() + PIPELINE_TIMEOUT_SECONDS
-
-    def idle() -> bool:
-        with app.db.read() as conn:
-            busy = conn.execute(select(documents.c.id).where(documents.c.stage.is_not(None)).limit(1)).first()
-            backlog = pipeline.index_backlog(conn)
-        if time.monotonic() > deadline:
-            raise TimeoutError("the pipeline did not finish the dictations")
-        return busy is None and backlog == 0
-
-    pipeline.work(app, until=idle)
 
 
 def test_dictations_go_through_the_pipeline(app: App, clips: Clips, tmp_path: Path) -> None:
@@ -280,7 +267,7 @@ def test_dictations_go_through_the_pipeline(app: App, clips: Clips, tmp_path: Pa
     spoken = _drop(app, clips, "brown.wav", tmp_path)
     noise = _drop(app, clips, "noise_60s.wav", tmp_path)
     damaged = _drop(app, clips, "truncated.flac", tmp_path)
-    _run_pipeline(app)
+    run_pipeline(app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the dictations")
     with app.db.read() as conn:
         rows = {r.id: r for r in conn.execute(select(documents).where(documents.c.id.in_([spoken.id, noise.id, damaged.id])))}
         results = {r.document_id for r in conn.execute(select(stage_results).where(stage_results.c.stage == "transcribe"))}

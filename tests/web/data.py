@@ -19,19 +19,18 @@ queue through the charts room for any the pipeline could not file alone:
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
-from chartdesk import access, audit, charts, pipeline
+from chartdesk import access, audit, charts
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings
 from chartdesk.db import documents
 from chartdesk.ingest import take
 from chartdesk.stages import State
-from tests.conftest import make_settings
+from tests.conftest import make_settings, run_pipeline
 from tests.gen import Document, Patient, born_digital_pdf, make_document, roster, scan
 from tests.gen.audio import speak
 from tests.gen.documents import Paragraph
@@ -135,9 +134,9 @@ def _add_documents(site: Site, folder: Path) -> None:
     broken = folder / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 200)
     site.docs["broken"] = _take(site, broken)
-    _run_pipeline(site.app)
+    run_pipeline(site.app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the web test documents")
     _work_the_queue(site, {name: (cls, site.patients[p] if p else None) for name, (_k, _p, _e, cls, p) in plan.items()})
-    _run_pipeline(site.app)
+    run_pipeline(site.app, timeout=PIPELINE_TIMEOUT_SECONDS, what="the web test documents")
 
 
 def _about(person: Patient, kind: str, seed: int) -> Document:
@@ -165,15 +164,3 @@ def _take(site: Site, path: Path, *, source: str = "scan") -> int:
     return outcome.document_id
 
 
-def _run_pipeline(app: App) -> None:
-    deadline = time.monotonic() + PIPELINE_TIMEOUT_SECONDS
-
-    def idle() -> bool:
-        with app.db.read() as conn:
-            busy = conn.execute(select(documents.c.id).where(documents.c.stage.is_not(None)).limit(1)).first()
-            backlog = pipeline.index_backlog(conn)
-        if time.monotonic() > deadline:
-            raise TimeoutError("the pipeline did not finish the web test documents")
-        return busy is None and backlog == 0
-
-    pipeline.work(app, until=idle)
