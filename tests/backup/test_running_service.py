@@ -104,12 +104,18 @@ def test_backup_during_a_running_ingest_restores_on_a_new_machine(
     settings = config.load(cfg)
     batch = _batch(gen)
     svc = start(cfg)
-    for i, built in enumerate(batch):
+    first, second = batch[:6], batch[6:]
+    for i, built in enumerate(first):
         shutil.copyfile(built.path, settings.inbox("faxes").path / f"in-{i:02d}{built.path.suffix}")
     _wait(lambda: sum(map(_settled, _rows(cfg))) >= 2, "the first documents to be indexed", svc)
 
     names = sorted({b.document.patient.family for b in batch})
     found_before = {name: search_ids(settings, name) for name in names}
+    # A second wave arrives as the backup starts, so the copy is taken while
+    # documents are still coming in and being processed (the pipeline is fast
+    # enough to have finished a single wave before the copy).
+    for i, built in enumerate(second, start=len(first)):
+        shutil.copyfile(built.path, settings.inbox("faxes").path / f"in-{i:02d}{built.path.suffix}")
     done = chartdesk(cfg, "backup", "create", str(tmp_path / "usb"))
     assert done.returncode == 0, done.stderr
     assert svc.proc.poll() is None, "the service must still be running"
