@@ -12,6 +12,7 @@ writes follow only committed results.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import importlib
@@ -22,8 +23,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +88,6 @@ def warm_up(settings: Settings) -> None:
             prepare(settings)
 
 
-def stage_names() -> tuple[str, ...]:
-    return (*(ref.name for ref in STAGE_TABLE), INDEX)
 
 
 def first_stage(kind: str) -> str:
@@ -173,8 +171,6 @@ def claim(app: App, worker_id: str) -> Doc | None:
 
 
 def _replace(doc: Doc, **changes: Any) -> Doc:
-    import dataclasses
-
     return dataclasses.replace(doc, **changes)
 
 
@@ -486,13 +482,6 @@ def pending_ids(conn: Connection, doc_ids: Sequence[int]) -> set[int]:
     return set(rows)
 
 
-@contextmanager
-def doc_logging(doc_id: int) -> Iterator[None]:
-    token = current_doc.set(doc_id)
-    try:
-        yield
-    finally:
-        current_doc.reset(token)
 
 
 def mark_for_reindex(conn: Connection, doc_ids: Sequence[int]) -> None:
@@ -505,9 +494,3 @@ def mark_for_reindex(conn: Connection, doc_ids: Sequence[int]) -> None:
             .values(index_version=documents.c.index_version + 1, updated_at=utcnow())
         )
 
-
-def results_for(conn: Connection, doc_id: int) -> list[Mapping[str, Any]]:
-    rows = conn.execute(
-        select(stage_results).where(stage_results.c.document_id == doc_id).order_by(stage_results.c.id)
-    ).all()
-    return [dict(r._mapping) for r in rows]
