@@ -200,7 +200,10 @@ def ensure(settings: Settings) -> LinearTextClassifier:
     try:
         return load(path)[0]
     except ModelUnusable as exc:
-        log.warning("classifier model unusable (%s); training it again", exc.reason)
+        if path.exists():
+            log.warning("classifier model unusable (%s); training it again", exc.reason)
+        else:
+            log.info("training the document classifier on the seed corpus (first use, about 10 s)")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
