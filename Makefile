@@ -54,7 +54,7 @@ run: setup
 
 test: setup-test
 	$(BIN)/ruff check chartdesk tests bench
-	$(BIN)/python -m pytest -q --durations=15
+	CHARTDESK_REQUIRE_COMPONENTS=1 $(BIN)/python -m pytest -q --durations=15
 
 lint: setup-test
 	$(BIN)/ruff check chartdesk tests bench
