@@ -86,6 +86,9 @@ class StabilityTracker:
     def __len__(self) -> int:
         return len(self._seen)
 
+    def __contains__(self, path: object) -> bool:
+        return path in self._seen
+
     def note(self, path: Path, now: float, *, closed: bool = False, writing: bool = False) -> None:
         """A sign of life: `writing` for a write event, `closed` when the writer
         closed the file (or renamed it into place), neither for a sweep."""

@@ -96,6 +96,9 @@ class InboxWatcher:
 
     def sweep(self) -> None:
         now = time.monotonic()
+        # Forget files that vanished before they could be taken (the tracker already has).
+        for gone in [p for p in self._inbox_of if p not in self.tracker]:
+            del self._inbox_of[gone]
         for inbox in self.settings.inboxes:
             for path in inbox_files(inbox.path, self.settings.ingest.temp_name_patterns):
                 self._inbox_of[path] = inbox
