@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -20,10 +21,11 @@ from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.commands.base import Env, pass_env
 from chartdesk.db import documents
-from chartdesk.errors import ChartdeskError, ExitCode, NotFoundError
+from chartdesk.errors import ChartdeskError, ExitCode
 from chartdesk.ingest import Outcome, inbox_files, take
 from chartdesk.logs import configure_logging
 from chartdesk.reconcile import reconcile
+from chartdesk.records import operations
 from chartdesk.service import WorkerPool, limit_native_threads, run_service
 from chartdesk.stages import State
 
@@ -224,73 +226,50 @@ def status(env: Env, as_json: bool) -> None:  # noqa: FBT001
     Counts and errors carry no patient data; the quarantine's file names are
     listed only for roles that work the review queue."""
     app = env.app()
-    principal = env.principal()
-    if not (access.may(principal, "maintain") or access.may(principal, "review")):
-        access.require(principal, "maintain")
-    report = status_report(app, names=access.may(principal, "review"))
+    report = operations.status(app, env.principal())
     if as_json:
-        click.echo(json.dumps(report, default=str, indent=2))
+        click.echo(json.dumps(_status_json(app, report), default=str, indent=2))
         return
     console = Console()
     counts = Table(title="documents by state")
     counts.add_column("state")
     counts.add_column("count", justify="right")
-    for state, n in sorted(report["states"].items()):
+    for state, n in sorted(report.states.items()):
         counts.add_row(state, str(n))
     console.print(counts)
-    console.print(f"search index backlog: {report['index_backlog']} document(s)")
-    if report["parked"]:
+    console.print(f"search index backlog: {report.index_backlog} document(s)")
+    if report.parked:
         parked = Table(title="parked (a stage failed after its retries; fix, then `chartdesk reprocess ID`)")
         for col in ("document", "stage", "error"):
             parked.add_column(col, overflow="fold")
-        for p in report["parked"]:
-            parked.add_row(str(p["document"]), str(p["stage"]), str(p["error"]))
+        for p in report.parked:
+            parked.add_row(str(p.doc_id), str(p.stage), p.text)
         console.print(parked)
-    if report["quarantine"]:
+    if report.quarantine:
         q = Table(title=f"quarantine ({app.settings.quarantine_dir})")
         for col in ("document", "received", "file", "problem", "reason"):
             q.add_column(col, overflow="fold")
-        for item in report["quarantine"]:
-            q.add_row(str(item["document"]), str(item["received"]), item["file"], item["code"], item["reason"])
+        for item in report.quarantine:
+            q.add_row(str(item.doc_id), _local(item.received_at), item.name, item.code, item.text)
         console.print(q)
 
 
-def status_report(app: App, *, names: bool, limit: int = 50) -> dict[str, object]:
-    with app.db.read() as conn:
-        states = pipeline.counts_by_state(conn)
-        backlog = pipeline.index_backlog(conn)
-        parked = conn.execute(
-            select(documents.c.id, documents.c.stage, documents.c.last_error)
-            .where(documents.c.state == State.parked)
-            .order_by(documents.c.id.desc())
-            .limit(limit)
-        ).all()
-        rejected = conn.execute(
-            select(
-                documents.c.id, documents.c.received_at, documents.c.original_name,
-                documents.c.reason_code, documents.c.reason,
-            )
-            .where(documents.c.state == State.rejected)
-            .order_by(documents.c.id.desc())
-            .limit(limit)
-        ).all()
+def _status_json(app: App, report: operations.Status) -> dict[str, object]:
     return {
-        "states": states,
-        "index_backlog": backlog,
-        "parked": [{"document": p.id, "stage": p.stage, "error": p.last_error} for p in parked],
+        "states": report.states,
+        "index_backlog": report.index_backlog,
+        "parked": [{"document": p.doc_id, "stage": p.stage, "error": p.text} for p in report.parked],
         "quarantine": [
-            {
-                "document": r.id,
-                "received": r.received_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                "file": r.original_name if names else "(hidden: records staff can see it)",
-                "code": r.reason_code,
-                "reason": r.reason,
-            }
-            for r in rejected
+            {"document": r.doc_id, "received": _local(r.received_at), "file": r.name, "code": r.code, "reason": r.text}
+            for r in report.quarantine
         ],
         "quarantine_dir": str(app.settings.quarantine_dir),
         "quarantine_files": len(quarantine.entries(app.settings)),
     }
+
+
+def _local(when: dt.datetime) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 @click.command()
@@ -298,27 +277,7 @@ def status_report(app: App, *, names: bool, limit: int = 50) -> dict[str, object
 @pass_env
 def reprocess(env: Env, doc_ids: Sequence[int]) -> None:
     """Process documents again from the first stage (after a fix, or for parked ones)."""
-    app = env.app()
-    access.require(env.principal(), "maintain")
-    from chartdesk.db import document_events, utcnow
-
-    now = utcnow()
-    with app.db.write() as conn:
-        for doc_id in doc_ids:
-            row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()
-            if row is None:
-                raise NotFoundError(f"no document {doc_id}", remedy="check the id with `chartdesk status`")
-            if row.state == State.destroyed or not app.store.exists(row.sha256):
-                raise ChartdeskError(
-                    f"document {doc_id} is {row.state} and has no stored original to process",
-                    remedy="drop the file again into an inbox",
-                )
-            conn.execute(
-                documents.update().where(documents.c.id == doc_id).values(**pipeline.requeue_values(conn, doc_id, now))
-            )
-            conn.execute(
-                document_events.insert().values(document_id=doc_id, at=now, kind="reprocess", detail={"was": row.state})
-            )
+    operations.reprocess(env.app(), env.principal(), doc_ids)
     click.echo(f"queued {len(doc_ids)} document(s); a running service picks them up")
 
 

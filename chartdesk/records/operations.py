@@ -11,6 +11,7 @@ first stage, as `chartdesk reprocess` does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -68,19 +69,27 @@ def status(app: App, principal: Principal) -> Status:
 
 def retry(app: App, principal: Principal, doc_id: int) -> None:
     """Process a parked document again from the first stage (a new generation)."""
+    reprocess(app, principal, [doc_id], parked_only=True)
+
+
+def reprocess(app: App, principal: Principal, doc_ids: Sequence[int], *, parked_only: bool = False) -> None:
+    """Process documents again from the first stage, as a new generation (after a
+    fix; `parked_only` for the status page's retry). All or none are queued."""
     access.require(principal, "maintain")
     now = utcnow()
     with app.db.write() as conn:
-        row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()
-        if row is None:
-            raise NotFoundError(f"there is no document {doc_id}", remedy="check the number on the status page")
-        if row.state != State.parked:
-            raise ConflictError(f"document {doc_id} is not waiting for a retry (it is {row.state.replace('_', ' ')})",
-                                remedy="reload the status page")
-        if not app.store.exists(row.sha256):
-            raise ConflictError(f"the original of document {doc_id} is missing from the store",
-                                remedy="drop the file into an inbox again")
-        conn.execute(documents.update().where(documents.c.id == doc_id)
-                     .values(**pipeline.requeue_values(conn, doc_id, now)))
-        conn.execute(document_events.insert().values(document_id=doc_id, at=now, kind="reprocess",
-                                                     detail={"was": row.state, "by": principal.username}))
+        for doc_id in doc_ids:
+            row = conn.execute(select(documents.c.state, documents.c.sha256).where(documents.c.id == doc_id)).first()
+            if row is None:
+                raise NotFoundError(f"there is no document {doc_id}", remedy="check the number on the status page")
+            if parked_only and row.state != State.parked:
+                raise ConflictError(
+                    f"document {doc_id} is not waiting for a retry (it is {row.state.replace('_', ' ')})",
+                    remedy="reload the status page")
+            if row.state == State.destroyed or not app.store.exists(row.sha256):
+                raise ConflictError(f"the original of document {doc_id} is not in the store",
+                                    remedy="drop the file into an inbox again")
+            conn.execute(documents.update().where(documents.c.id == doc_id)
+                         .values(**pipeline.requeue_values(conn, doc_id, now)))
+            conn.execute(document_events.insert().values(document_id=doc_id, at=now, kind="reprocess",
+                                                         detail={"was": row.state, "by": principal.username}))
