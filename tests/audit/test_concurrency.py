@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -17,13 +19,21 @@ from tests.conftest import REPO
 WRITERS, EACH = 3, 500
 
 
-def test_three_processes_make_one_chain(app: App) -> None:
+def test_three_processes_make_one_chain(app: App, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    gate = tmp_path / "gate"
+    gate.mkdir()
     procs = [
         subprocess.Popen([sys.executable, "-m", "tests.audit.writer_child", app.settings.database_url, str(EACH),
-                          str(n)], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+                          str(n), str(gate)], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
         for n in range(WRITERS)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(gate.glob("ready-*"))) < WRITERS:
+        assert all(proc.poll() is None for proc in procs), "a writer died before the start line"
+        assert time.monotonic() < deadline, "the writers never got ready"
+        time.sleep(0.02)
+    (gate / "go").touch()
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
@@ -37,4 +47,4 @@ def test_three_processes_make_one_chain(app: App) -> None:
     assert seqs == list(range(1, WRITERS * EACH + 1))
     assert actors == {f"writer-{n}": EACH for n in range(WRITERS)}
     switches = sum(a != b for a, b in zip(order, order[1:], strict=False))
-    assert switches > WRITERS, "the writers ran one after another; the test proved nothing"
+    assert switches > WRITERS * 10, "the writers ran one after another; the test proved nothing"
