@@ -43,6 +43,15 @@ class Watcher:
                 self.errors.append(exc)
                 return
 
+    def wait_for(self, done: Callable[[list[int]], bool], what: str, timeout: float = 60) -> None:
+        """Wait until the totals seen so far satisfy `done` (a busy machine gives the
+        reader fewer turns; a fixed sleep would make the test a race)."""
+        deadline = time.monotonic() + timeout
+        while not done(list(self.totals)):
+            assert not self.errors, self.errors
+            assert time.monotonic() < deadline, f"the reader never {what}; it saw {sorted(set(self.totals))}"
+            time.sleep(0.05)
+
     def __enter__(self) -> Watcher:
         self._thread = threading.Thread(target=self.run)
         self._thread.start()
@@ -73,10 +82,10 @@ def test_rebuild_swaps_without_a_gap(index_factory, tmp_path: Path) -> None:  # 
             staged = live.begin_rebuild()
             staged.add(texts(50, "beta"))
             staged.commit()
-            time.sleep(0.3)
+            watcher.wait_for(lambda seen: len(seen) >= 3, "searched the live index")
             assert live.search("beta", visible=MatchAll()).total == 0, "nobody searches the new index yet"
             live.publish(staged)
-            time.sleep(0.5)
+            watcher.wait_for(lambda seen: seen[-1:] == [50], "saw the published index")
         assert not watcher.errors, watcher.errors
         assert watcher.totals[0] == 40 and watcher.totals[-1] == 50 and set(watcher.totals) <= {40, 50}
         assert live.identity() != before
@@ -126,7 +135,8 @@ def test_chartdesk_index_rebuild_keeps_the_embedded_index_whole(desk: Desk) -> N
     try:
         with Watcher(lambda: live.search("asthma", visible=MatchAll(), limit=0).total) as watcher:
             assert rebuild(desk.db, desk.settings, batch_size=25) == 120
-            time.sleep(0.3)
+            count = len(watcher.totals)
+            watcher.wait_for(lambda seen: len(seen) > max(count, 3), "searched after the rebuild")
         assert not watcher.errors, watcher.errors
         assert len(watcher.totals) > 3 and set(watcher.totals) == {120}
     finally:
