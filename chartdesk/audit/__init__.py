@@ -49,6 +49,7 @@ from chartdesk.audit.events import (
     RoleChanged,
     Search,
     SessionEnded,
+    TranscriptConfirmed,
     UserChanged,
 )
 from chartdesk.audit.keys import AuditKey, checkpoint_path, key_path, load_key
@@ -71,7 +72,7 @@ __all__ = [
     "ChartChanged", "ChartRestricted", "ClassChanged", "Disclosure", "DisclosuresReported", "DocumentIngested",
     "DocumentViewed", "Downloaded", "Exported", "LabelChanged", "Login", "LoginFailed", "PageViewed",
     "PatientChanged", "PatientViewed", "RetentionAct", "ReviewDecision", "ReviewQueueViewed", "RoleChanged",
-    "Search", "SessionEnded", "UserChanged", "VerifyReport",
+    "Search", "SessionEnded", "TranscriptConfirmed", "UserChanged", "VerifyReport",
     "COLUMNS", "FORMATS", "AuditQuery", "AuditRecord", "ChainBrokenError", "DisclosureEntry",
     "accounting", "canonical", "checkpoint_path", "ensure_ready", "event_hash", "key_path", "load_key",
     "parse_time", "query_events", "record", "record_disclosure", "reset_checkpoint", "table_rows", "verify",

@@ -249,6 +249,16 @@ class ReviewDecision(AuditEvent):
 
 @_event
 @dataclass(frozen=True, kw_only=True)
+class TranscriptConfirmed(AuditEvent):
+    action = "transcript_confirmed"
+    summary = "a clinician confirmed a dictation's transcript, as it was or corrected"
+    corrected: bool = False
+    version: int | None = None
+    previous_version: int | None = None
+
+
+@_event
+@dataclass(frozen=True, kw_only=True)
 class DocumentIngested(AuditEvent):
     action = "document_ingested"
     summary = "a new document was received from an inbox or an upload"

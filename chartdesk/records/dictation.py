@@ -2,10 +2,8 @@
 
 Every transcript is an unverified draft until a clinician confirms it; the
 transcription room keeps each version (the machine's draft stays). The policy
-is asked "confirm_transcript" on the document. The audit log has no event type
-of its own for this yet: the decision is recorded as a ReviewDecision on the
-document with decision "transcript_confirmed" or "transcript_corrected" and the
-new version number.
+is asked "confirm_transcript" on the document, and the confirmation is audited
+as a TranscriptConfirmed event (corrected or not, the new and previous version).
 """
 
 from __future__ import annotations
@@ -32,8 +30,7 @@ def confirm(app: App, principal: Principal, doc_id: int, *, text: str | None) ->
         changed = text is not None and before is not None and text != before.text
         version = transcription.confirm_transcript(conn, doc_id, user=principal.username,
                                                    text=text if changed else None)
-        audit.record(conn, audit.ReviewDecision(
-            principal=principal, document_id=doc_id, patient_id=facts.patient_id,
-            decision="transcript_corrected" if changed else "transcript_confirmed",
-            extra={"version": version.version, "previous_version": before.version if before else None}))
+        audit.record(conn, audit.TranscriptConfirmed(
+            principal=principal, document_id=doc_id, patient_id=facts.patient_id, corrected=changed,
+            version=version.version, previous_version=before.version if before else None))
     return version

@@ -5,6 +5,7 @@ audit event for every page that shows patient data; break-the-glass."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -242,6 +243,11 @@ def test_a_clinician_confirms_a_transcript_and_the_draft_mark_goes(site: Site, c
     assert done.status_code == 303
     page = clinician.get(f"/documents/{doc}").text
     assert "unverified draft" not in page and "confirmed by" in page
+    with site.app.db.read() as conn:
+        event = conn.execute(select(audit_events.c.detail, audit_events.c.outcome).where(
+            audit_events.c.action == "transcript_confirmed", audit_events.c.document_id == doc,
+            audit_events.c.actor == site.users["clinician"].username)).one()
+    assert event.outcome == "ok" and json.loads(event.detail)["corrected"] is False
 
 
 def test_status_shows_the_quarantine_with_its_reason(site: Site, client_for: Client) -> None:
