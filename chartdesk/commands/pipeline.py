@@ -238,6 +238,11 @@ def status(env: Env, as_json: bool) -> None:  # noqa: FBT001
         counts.add_row(state, str(n))
     console.print(counts)
     console.print(f"search index backlog: {report.index_backlog} document(s)")
+    if report.index_outage:
+        out = report.index_outage
+        retry = f"; next try {_local(out.next_try)}" if out.next_try else ""
+        console.print(f"[bold red]search index unavailable since {_local(out.since)}[/]{retry}: {out.reason}",
+                      highlight=False)
     if report.parked:
         parked = Table(title="parked (a stage failed after its retries; fix, then `chartdesk reprocess ID`)")
         for col in ("document", "stage", "error"):
@@ -258,6 +263,9 @@ def _status_json(app: App, report: operations.Status) -> dict[str, object]:
     return {
         "states": report.states,
         "index_backlog": report.index_backlog,
+        "index_unavailable": None if report.index_outage is None else {
+            "since": _local(report.index_outage.since), "reason": report.index_outage.reason,
+            "next_try": _local(report.index_outage.next_try) if report.index_outage.next_try else None},
         "parked": [{"document": p.doc_id, "stage": p.stage, "error": p.text} for p in report.parked],
         "quarantine": [
             {"document": r.doc_id, "received": _local(r.received_at), "file": r.name, "code": r.code, "reason": r.text}

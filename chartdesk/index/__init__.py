@@ -7,9 +7,11 @@ Other rooms use only the names below.
 from chartdesk.index.cluster.errors import SearchUnavailableError
 from chartdesk.index.feed import (
     LiveIndex,
+    Outage,
     backlog,
     expunge_removed,
     index_pending,
+    outage,
     rebuild,
     status_of,
 )
@@ -103,6 +105,7 @@ __all__ = [
     "Word",
     "all_of",
     "any_of",
+    "Outage",
     "backlog",
     "date_token",
     "evaluate",
@@ -111,6 +114,7 @@ __all__ = [
     "expand_year",
     "find_dates",
     "index_pending",
+    "outage",
     "load_synonyms",
     "normalise_date",
     "normalise_name",

@@ -20,7 +20,9 @@ A search cluster that cannot be reached (SearchUnavailableError) stops nothing
 else: the batch is not recorded, so its documents stay in the backlog (which
 `chartdesk status` shows), and the indexer tries again after a pause that
 doubles up to MAX_PAUSE_SECONDS (meta "index_unavailable_until"), meanwhile
-returning 0 at once so the workers go on with the other stages.
+returning 0 at once so the workers go on with the other stages. `outage` tells
+the status page and `chartdesk status` since when and why (meta
+"index_unavailable_since").
 
 `rebuild` builds beside the live index when the backend can (model.Rebuildable:
 the cluster's alias, tantivy's folder switch): searches keep the old index until
@@ -73,6 +75,7 @@ GENERATION_KEY = "index_generation"
 IDENTITY_KEY = "index_identity"
 REBUILD_BATCH = 1000
 UNAVAILABLE_KEY = "index_unavailable_until"  # ISO time, then the pause in seconds
+OUTAGE_KEY = "index_unavailable_since"  # ISO time of the first failed try, a space, the reason
 FIRST_PAUSE_SECONDS = 5.0
 MAX_PAUSE_SECONDS = 300.0
 LEASE_WAIT_SECONDS = 0.2
@@ -171,6 +174,29 @@ def expunge_removed(settings: Settings) -> bool | None:
         return index.expunge() if isinstance(index, Expungeable) else None
     finally:
         index.close()
+
+
+@dataclass(frozen=True)
+class Outage:
+    """The search index could not be written: since when, why, and the next try."""
+
+    since: dt.datetime
+    reason: str
+    next_try: dt.datetime | None
+
+
+def outage(conn: Connection) -> Outage | None:
+    """The current outage of the search index, or None while it answers."""
+    value = get_meta(conn, OUTAGE_KEY)
+    if not value:
+        return None
+    when, _, reason = value.partition(" ")
+    try:
+        since = dt.datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    until, _seconds = _parse_pause(get_meta(conn, UNAVAILABLE_KEY))
+    return Outage(since, reason, until)
 
 
 def backlog(conn: Connection) -> int:
@@ -464,17 +490,27 @@ def _pause(db: Database, exc: Exception) -> None:
         _until, previous = _parse_pause(get_meta(conn, UNAVAILABLE_KEY))
         pause = min(MAX_PAUSE_SECONDS, 2 * previous) if previous else FIRST_PAUSE_SECONDS
         set_meta(conn, UNAVAILABLE_KEY, f"{(utcnow() + dt.timedelta(seconds=pause)).isoformat()} {pause}")
+        if not get_meta(conn, OUTAGE_KEY):
+            set_meta(conn, OUTAGE_KEY, f"{utcnow().isoformat()} {_reason(exc)}")
         waiting = backlog(conn)
     log.warning("search index unavailable (%s); %d document(s) wait in the backlog; next try in %.0fs",
                 type(exc).__name__, waiting, pause)
 
 
+def _reason(exc: Exception) -> str:
+    """What the status page says about a failed try (no document content is in it)."""
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    remedy = getattr(exc, "remedy", None)
+    return " ".join(f"{text.strip()}{'; ' + remedy if remedy else ''}".split())[:500]
+
+
 def _resume(db: Database) -> None:
     with db.read() as conn:
-        paused = get_meta(conn, UNAVAILABLE_KEY)
+        paused = get_meta(conn, UNAVAILABLE_KEY) or get_meta(conn, OUTAGE_KEY)
     if paused:
         with db.write() as conn:
             set_meta(conn, UNAVAILABLE_KEY, "")
+            set_meta(conn, OUTAGE_KEY, "")
         log.info("search index reachable again")
 
 

@@ -1,6 +1,7 @@
 """The status page's reads and its one action (retry a parked document).
 
-Counts by state, the search index backlog, parked documents with their error,
+Counts by state, the search index backlog (and since when the index cannot be
+written, if it cannot), parked documents with their error,
 and the quarantine with reasons a receptionist can act on. The "maintain"
 permission (no patient data) opens it; the quarantine's file names, which may
 name a patient, are shown only to roles that work the review queue, as
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from chartdesk import access, pipeline
+from chartdesk import access, index, pipeline
 from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.db import document_events, documents, utcnow
@@ -40,6 +41,7 @@ class Problem:
 class Status:
     states: dict[str, int]
     index_backlog: int
+    index_outage: index.Outage | None = None
     parked: list[Problem] = field(default_factory=list)
     quarantine: list[Problem] = field(default_factory=list)
 
@@ -55,7 +57,7 @@ def status(app: App, principal: Principal) -> Status:
     access.require(principal, "maintain")
     names = access.may(principal, "review")
     with app.db.read() as conn:
-        report = Status(pipeline.counts_by_state(conn), pipeline.index_backlog(conn))
+        report = Status(pipeline.counts_by_state(conn), pipeline.index_backlog(conn), index.outage(conn))
         for state, bucket in ((State.parked, report.parked), (State.rejected, report.quarantine)):
             rows = conn.execute(
                 select(documents.c.id, documents.c.received_at, documents.c.original_name, documents.c.reason_code,

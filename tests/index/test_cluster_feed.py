@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from chartdesk import pipeline
+from chartdesk.access import SYSTEM
 from chartdesk.app import open_app
 from chartdesk.config import from_dict
 from chartdesk.db import get_meta, set_meta, utcnow
@@ -28,6 +29,7 @@ from chartdesk.index import (
     term,
 )
 from chartdesk.index import feed as feed_mod
+from chartdesk.records import operations
 from chartdesk.stages import State
 from tests.index.cluster_backend import prefix_for
 from tests.index.cluster_node import session_node
@@ -165,9 +167,14 @@ def test_an_unreachable_cluster_keeps_the_backlog_until_it_answers(tmp_path: Pat
         assert index_pending(desk.db, desk.settings, worker_id=WORKER) == 0
         with desk.db.read() as conn:
             assert pipeline.index_backlog(conn) == 5
+        report = operations.status(desk.app, SYSTEM)
+        assert report.index_backlog == 5 and report.index_outage is not None
+        assert "cannot" in report.index_outage.reason.lower() and report.index_outage.next_try is not None
+        since = report.index_outage.since
         started = time.monotonic()
         assert index_pending(desk.db, desk.settings, worker_id=WORKER) == 0  # paused: no waiting on the network
         assert time.monotonic() - started < 0.5
+        assert operations.status(desk.app, SYSTEM).index_outage.since == since  # since the first failure
         proxy.start()
         deadline = time.monotonic() + feed_mod.FIRST_PAUSE_SECONDS + 10
         while pending(desk) and time.monotonic() < deadline:
@@ -176,6 +183,7 @@ def test_an_unreachable_cluster_keeps_the_backlog_until_it_answers(tmp_path: Pat
         assert pending(desk) == 0
         assert search_ids(desk, "migraine") == set(range(1, 6))
         assert all(row(desk, i).state == State.indexed for i in range(1, 6))
+        assert operations.status(desk.app, SYSTEM).index_outage is None
     finally:
         desk.app.close()
         proxy.stop()

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from chartdesk.db import audit_events, pages
+from chartdesk.db import audit_events, pages, set_meta, utcnow
+from chartdesk.index import feed
 from chartdesk.records import reading
 from tests.web.conftest import csrf_of
 from tests.web.data import SUD, Site
@@ -248,6 +249,19 @@ def test_a_clinician_confirms_a_transcript_and_the_draft_mark_goes(site: Site, c
             audit_events.c.action == "transcript_confirmed", audit_events.c.document_id == doc,
             audit_events.c.actor == site.users["clinician"].username)).one()
     assert event.outcome == "ok" and json.loads(event.detail)["corrected"] is False
+
+
+def test_status_says_when_the_search_index_cannot_be_reached(site: Site, client_for: Client) -> None:
+    reason = "the search cluster cannot be reached (bulk); check search.cluster.urls in the config"
+    with site.app.db.write() as conn:
+        set_meta(conn, feed.OUTAGE_KEY, f"{utcnow().isoformat()} {reason}")
+    try:
+        page = client_for("admin").get("/status").text
+        assert "The search index cannot be reached since" in page and "check search.cluster.urls" in page
+    finally:
+        with site.app.db.write() as conn:
+            set_meta(conn, feed.OUTAGE_KEY, "")
+    assert "cannot be reached" not in client_for("admin").get("/status").text
 
 
 def test_status_shows_the_quarantine_with_its_reason(site: Site, client_for: Client) -> None:
