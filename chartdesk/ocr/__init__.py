@@ -8,6 +8,8 @@ Other rooms use only these names:
 - `OcrEngine`, `OcrText`, `register_engine`, `unregister_engine`, `engine_names`,
   `get_engine`: the engine seam (select with `ocr.engine`).
 - `Steps`: which image clean-up steps the stage runs (the bench compares them).
+- `view_file(path, method=, original=, page_index=, view_dpi=)`: a page's view
+  image, drawn from the original PDF on the first view of a text-layer page.
 
 tesserocr is imported lazily, on the first page that needs OCR, with
 OMP_THREAD_LIMIT=1 set first (chartdesk/ocr/tesseract.py).
@@ -26,6 +28,7 @@ from chartdesk.ocr.engine import (
 from chartdesk.ocr.extract import ExtractStage, extract_stage
 from chartdesk.ocr.inspect import FileFacts, inspect_file
 from chartdesk.ocr.read import Steps
+from chartdesk.ocr.views import view_file
 
 __all__ = [
     "ExtractStage",
@@ -39,4 +42,5 @@ __all__ = [
     "inspect_file",
     "register_engine",
     "unregister_engine",
+    "view_file",
 ]

@@ -1,8 +1,9 @@
 """The extract stage: each page's text from the PDF text layer or from OCR.
 
 Reads the original from the store, page by page (one page's pixels in memory at
-a time), keeps a view image per page in the document's derived folder, and
-returns the `pages` rows to write in the pipeline's commit transaction.
+a time), keeps the view image of each OCR page in the document's derived folder
+(a text-layer page's is drawn on its first view: views.view_file), and returns
+the `pages` rows to write in the pipeline's commit transaction.
 """
 
 from __future__ import annotations
@@ -88,11 +89,13 @@ def _extract_page(run: _Run, page: sources.Page) -> None:
 
 
 def _text_row(run: _Run, page: sources.TextPage) -> dict[str, Any]:
-    view_dpi = run.ctx.settings.ocr.view_dpi
-    image = page.view(view_dpi)
-    name, size = views.save_view(image, (view_dpi, view_dpi), view_dpi, run.folder, page.index + 1)
-    return _row(run, page.index, page.text, None, "text_layer", "pdfium", None, image.size, name,
-                page.tables, {**page.info, "view_bytes": size, "size_points": [round(v, 1) for v in page.size_points]})
+    # The view image is drawn from the original on the page's first view
+    # (views.view_file); one left by an earlier run may show another reading.
+    name = views.view_name(page.index + 1)
+    (run.folder / name).unlink(missing_ok=True)
+    size = views.drawn_size(page.size_points, run.ctx.settings.ocr.view_dpi)
+    return _row(run, page.index, page.text, None, "text_layer", "pdfium", None, size, name,
+                page.tables, {**page.info, "size_points": [round(v, 1) for v in page.size_points]})
 
 
 def _ocr_row(run: _Run, page: sources.ImagePage) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The PDF wrapper: pypdfium2 for pages, text layer, embedded images and
-rendering; pdfplumber only for the table structure of pages with ruling lines.
+rendering (the table structure of pages with ruling lines is in tables.py).
 
 Degrade-or-fail policy: a password-protected PDF is `EncryptedInputError`, one
 pdfium cannot parse is `CorruptFileError`; a page whose image cannot be taken
@@ -9,7 +9,7 @@ out at its own resolution is rendered instead (no error).
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,9 +26,14 @@ log = logging.getLogger(__name__)
 
 # A page is "one embedded image" when a single image covers this much of it.
 FULL_PAGE_SHARE = 0.85
-# Ruling lines that suggest a table worth pdfplumber's time (it costs ~10x the text layer).
+# Ruling lines that suggest a table worth looking for (tables.py).
 MIN_RULE_PATHS = 8
 TEXT_RENDER_INVISIBLE = 3
+
+# pdfium is not thread-safe, not even across documents: calls from threads of
+# one process (the web server drawing views on request) take this lock. The
+# extract stage runs in worker processes of its own.
+PDFIUM_LOCK = threading.Lock()
 
 ENCRYPTED_REMEDY = "open it with its password and save an unprotected copy into the inbox (Print to PDF works)"
 CORRUPT_REMEDY = "the file may have been cut short while copying; scan or export it again and drop the new file"
@@ -165,15 +170,21 @@ def _mean(image: Image.Image) -> float:
 
 def render(page: pdfium.PdfPage, dpi: float) -> Image.Image:
     """The page rendered in greyscale at `dpi` (rotation applied)."""
-    return page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+    bitmap = page.render(scale=dpi / 72, grayscale=True)
+    try:
+        return bitmap.to_pil().convert("L")  # a copy: the bitmap is released here, not by a later GC
+    finally:
+        bitmap.close()
 
 
-def tables(path: Path, page_index: int) -> tuple[list[Any], float]:
-    """pdfplumber's tables of one page (cells as text) and the seconds it took."""
-    import pdfplumber
-
-    started = time.perf_counter()
-    with pdfplumber.open(str(path), pages=[page_index + 1]) as pdf:
-        found = pdf.pages[0].extract_tables() if pdf.pages else []
-    cleaned = [[[(cell or "").strip() for cell in row] for row in table] for table in found if table]
-    return cleaned, time.perf_counter() - started
+def render_page(path: Path, page_index: int, dpi: float) -> Image.Image | None:
+    """One page of the PDF at `path` rendered in greyscale at `dpi`, or None when
+    the PDF has no such page. Safe to call from several threads at once."""
+    with PDFIUM_LOCK, open_pdf(path) as document:
+        if not 0 <= page_index < len(document):
+            return None
+        page = document[page_index]
+        try:
+            return render(page, dpi)
+        finally:
+            page.close()

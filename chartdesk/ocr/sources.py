@@ -1,6 +1,6 @@
 """Where a page's text comes from, decided page by page.
 
-A PDF page with real text in its text layer is read from it (pdfplumber adds
+A PDF page with real text in its text layer is read from it (tables.py adds
 the table structure on pages with ruling lines). A PDF page that is one
 embedded image (scanner and fax-server PDFs) gives that image at its own
 resolution; any other PDF page is rendered at settings.ocr.render_dpi (lowered
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from PIL import Image
 from chartdesk.config import Settings
 from chartdesk.errors import DecompressionBombError
 from chartdesk.ocr import cleanup, images, pdf
+from chartdesk.ocr.tables import read_tables
 
 
 @dataclass(slots=True)
@@ -31,8 +32,7 @@ class TextPage:
     index: int
     text: str
     tables: list[Any] | None
-    size_points: tuple[float, float]
-    view: Callable[[int], Image.Image]  # dpi -> rendering for the view image
+    size_points: tuple[float, float]  # as shown (after the page's rotation)
     info: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,12 +76,12 @@ def _pdf_pages(path: Path, settings: Settings) -> Iterator[Page]:
         for index in range(len(document)):
             page = document[index]
             try:
-                yield _pdf_page(path, page, index, settings)
+                yield _pdf_page(page, index, settings)
             finally:
                 page.close()
 
 
-def _pdf_page(path: Path, page: Any, index: int, settings: Settings) -> Page:
+def _pdf_page(page: Any, index: int, settings: Settings) -> Page:
     started = time.perf_counter()
     facts = pdf.page_facts(page)
     text = pdf.text_layer(page)
@@ -91,7 +91,7 @@ def _pdf_page(path: Path, page: Any, index: int, settings: Settings) -> Page:
     # scanner's own OCR layer); visible text there is a stamp on a scan.
     if chars >= settings.ocr.min_text_chars and (facts.full_page_image is None or not facts.visible_text):
         info["text_layer_seconds"] = round(time.perf_counter() - started, 4)
-        return _text_page(path, page, index, text, facts, info)
+        return _text_page(page, index, text, facts, info)
     if facts.full_page_image is not None:
         if facts.image_pixels > settings.ingest.max_image_pixels:
             raise DecompressionBombError(
@@ -107,14 +107,14 @@ def _pdf_page(path: Path, page: Any, index: int, settings: Settings) -> Page:
     return ImagePage(index, pdf.render(page, dpi), (dpi, dpi), "rendered", info)
 
 
-def _text_page(path: Path, page: Any, index: int, text: str, facts: pdf.PageFacts, info: dict[str, Any]) -> TextPage:
+def _text_page(page: Any, index: int, text: str, facts: pdf.PageFacts, info: dict[str, Any]) -> TextPage:
     tables = None
     if facts.rule_paths >= pdf.MIN_RULE_PATHS:
-        found, seconds = pdf.tables(path, index)
-        info["tables_seconds"] = round(seconds, 4)
-        tables = found or None
+        started = time.perf_counter()
+        tables = read_tables(page) or None
+        info["tables_seconds"] = round(time.perf_counter() - started, 4)
     size = page.get_size()
-    return TextPage(index, text, tables, size, lambda dpi: pdf.render(page, dpi), info)
+    return TextPage(index, text, tables, size, info)
 
 
 def render_dpi(size_points: tuple[float, float], settings: Settings) -> int:

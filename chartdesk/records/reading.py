@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from chartdesk import access, audit, charts, transcription
+from chartdesk import access, audit, charts, ocr, transcription
 from chartdesk.access import DocumentNotFoundError, Principal
 from chartdesk.app import App
 from chartdesk.db import documents, pages, patients, transcript_segments
@@ -222,17 +222,27 @@ def _document_view(conn: Connection, doc_id: int) -> DocumentView:
 
 
 def page_image(app: App, principal: Principal, doc_id: int, page_no: int) -> Path:
-    """The view image of one page (inside the document's own derived folder only)."""
+    """The view image of one page (inside the document's own derived folder only).
+    A text-layer page's image is drawn from the original on its first view, after
+    the access check and outside the write transaction."""
     refused = functools.partial(_refused, audit.PageViewed, principal, doc_id, page_no=page_no)
-    with _refusals_audited(app, refused), app.db.write() as conn:
-        facts = access.require_document(conn, principal, doc_id, "view")
-        image = conn.execute(select(pages.c.image).where(pages.c.document_id == doc_id,
-                                                         pages.c.page_no == page_no)).scalar()
-        path = _inside(app.derived_dir(doc_id), image) if image else None
-        if path is None or not path.is_file():
-            raise DocumentNotFoundError(doc_id, audit_outcome="not_found")
-        audit.record(conn, audit.PageViewed(principal=principal, document_id=doc_id, patient_id=facts.patient_id,
-                                            page_no=page_no, break_glass=access.opened_by_grant(principal, facts)))
+    with _refusals_audited(app, refused):
+        with app.db.read() as conn:
+            access.require_document(conn, principal, doc_id, "view")
+            row = conn.execute(select(pages.c.image, pages.c.method, pages.c.info, documents.c.sha256)
+                               .join_from(pages, documents, documents.c.id == pages.c.document_id)
+                               .where(pages.c.document_id == doc_id, pages.c.page_no == page_no)).first()
+        path = _inside(app.derived_dir(doc_id), row.image) if row is not None and row.image else None
+        if path is not None:
+            source_page = (row.info or {}).get("parent_page", page_no)  # a split fax's part: its parent's page
+            path = ocr.view_file(path, method=row.method, original=app.store.path(row.sha256),
+                                 page_index=source_page - 1, view_dpi=app.settings.ocr.view_dpi)
+        with app.db.write() as conn:
+            facts = access.require_document(conn, principal, doc_id, "view")
+            if path is None:
+                raise DocumentNotFoundError(doc_id, audit_outcome="not_found")
+            audit.record(conn, audit.PageViewed(principal=principal, document_id=doc_id, patient_id=facts.patient_id,
+                                                page_no=page_no, break_glass=access.opened_by_grant(principal, facts)))
     return path
 
 

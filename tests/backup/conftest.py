@@ -1,6 +1,7 @@
 """An office with records to back up, built once per session by the real
 `chartdesk ingest` (born-digital PDFs, and an empty file that goes to
-quarantine), and a runner for the CLI in this process.
+quarantine) whose first pages a clerk has viewed (so their images were drawn),
+and a runner for the CLI in this process.
 
 Tests never change the office's documents; each takes its backups into its own
 folder, so a test that damages a backup damages only its own.
@@ -17,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chartdesk import config, index
+from chartdesk import access, config, index, records
 from chartdesk.app import App, open_app
 from chartdesk.cli import main
 from chartdesk.config import Settings
-from chartdesk.db import documents
+from chartdesk.db import documents, users
 from tests.conftest import PASSWORD, REPO, add_user, user_env, write_config
 from tests.gen import Document, born_digital_pdf, make_document
 
@@ -78,7 +79,24 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> Office:
     (drop / "blank.pdf").write_bytes(b"")  # rejected: goes to quarantine with its reason
     done = chartdesk(cfg, "ingest", *map(str, files), str(drop / "blank.pdf"), user="rita")
     assert done.returncode == 3, done.stderr  # 3: one file was rejected (the blank one)
+    view_first_pages(config.load(cfg), "rita")
     return Office(cfg, root, docs)
+
+
+def view_first_pages(settings: Settings, username: str) -> None:
+    """A clerk opens page 1 of each document: a born-digital page's image is drawn
+    on its first view, so the office has page images to back up."""
+    app = open_app(settings)
+    try:
+        with app.db.read() as conn:
+            user = conn.execute(select(users.c.id, users.c.role).where(users.c.username == username)).one()
+            ids = conn.execute(select(documents.c.id).where(documents.c.state != "rejected")).scalars().all()
+        clerk = access.principal_for(settings.access, user_id=user.id, username=username, role=user.role,
+                                     client="test")
+        for doc_id in ids:
+            assert records.reading.page_image(app, clerk, doc_id, 1).is_file()
+    finally:
+        app.close()
 
 
 @pytest.fixture

@@ -16,12 +16,13 @@ from chartdesk import access, backup, config
 from chartdesk.app import open_app
 from chartdesk.db import audit_events
 from chartdesk.errors import ExitCode
-from tests.backup.conftest import Office, Runner, document_hashes, new_office
+from tests.backup.conftest import Office, Runner, document_hashes, new_office, view_first_pages
 
 
 def _clinic(run: Runner, office: Office, root: Path, files: list[Path], **sections: dict) -> Path:
     cfg = new_office(root, **sections)
     assert run(cfg, "ingest", *map(str, files), user="rita")[0] == 0
+    view_first_pages(config.load(cfg), "rita")  # their images are drawn on first view
     return cfg
 
 

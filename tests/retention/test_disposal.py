@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from chartdesk import access, classify, index, retention
+from chartdesk import access, classify, index, records, retention
 from chartdesk.db import documents, pages, retention_run_items, retention_tombstones
 from chartdesk.ingest import take
 from chartdesk.retention import NotApprovedError, PlanChangedError
@@ -74,6 +74,7 @@ def test_disposal_removes_everything_and_certifies_exactly_what_went(site: Site)
     when the approved plan is applied, then the marker is in no file of the
     installation, the index holds no copy, and the records left are tombstones."""
     classify.retrain(site.settings, site.app.db.read)
+    viewed = records.reading.page_image(site.app, site.principal("rita"), site.docs["marked"], 1)  # drawn now
     before = files_holding(site.root)
     assert any(p.startswith("data/index/") for p in before), before
     assert any("chartdesk.db" in p for p in before), before
@@ -98,7 +99,7 @@ def test_disposal_removes_everything_and_certifies_exactly_what_went(site: Site)
     assert marker_term_count(site) == 0
     assert retention.stored_copies(site.settings, gone) == (set(), set())
     assert not site.app.store.exists(sha) and not site.app.store.exists(fax_sha)
-    assert not (site.settings.derived_dir / str(site.docs["marked"])).exists()
+    assert not viewed.exists() and not (site.settings.derived_dir / str(site.docs["marked"])).exists()
     assert not (site.settings.derived_dir / str(site.docs["fax"])).exists()
     assert site.app.store.exists(_sha(site, "consent"))
     with site.app.db.read() as conn:
