@@ -1,10 +1,18 @@
 """Training the classifier: seed corpus plus staff corrections, with a held-out report.
 
+The confidence is calibrated on held-out seed documents and on partial pages
+cut from them (a contiguous run of 15-60% of a document's lines): a scan or
+fax read only in part, a short note, a form in unfamiliar wording. Calibrated
+on whole seed documents alone, which the model separates perfectly, the
+temperature fell to 0.07 and a four-line vendor quote whose only familiar word
+was "exam" came out "progress_note, 1.000".
+
 The model is a versioned artefact in the data directory: written to a temporary
 name and renamed, tagged with a format number and the scikit-learn version that
 wrote it. A missing, corrupt or incompatible file is not an error: the model is
-trained again (seconds) and the reason logged. Training takes a file lock so
-several workers starting at once train it once.
+trained again (seconds) and the reason logged. Training and replacing the model
+hold a file lock beside it (`classifier.lock`), so several workers starting at
+once on a new installation train it once: the others wait, then load it.
 """
 
 from __future__ import annotations
@@ -13,10 +21,13 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
+import os
 import pickle
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from random import Random
@@ -27,13 +38,14 @@ from chartdesk.classify import seed
 from chartdesk.classify.classifier import LinearTextClassifier, expected_calibration_error, macro_f1
 from chartdesk.config import Settings
 from chartdesk.db import class_corrections, documents, pages
-from chartdesk.store import write_durably
 
 log = logging.getLogger(__name__)
 
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: the temperature depends on the evidence (evidence_exponent)
 CORRECTION_WEIGHT = 3.0  # a staff correction counts as much as three seed documents
 HOLDOUT_SHARE = 0.2
+PARTIAL_PAGES = 3  # partial pages cut from each held-out document for calibration
+PARTIAL_SHARE = (0.15, 0.6)  # the share of a document's lines a partial page keeps
 
 
 class ModelUnusable(Exception):
@@ -67,6 +79,7 @@ class TrainingReport:
     heldout_ece: float
     corrections_heldout_accuracy: float | None
     temperature: float
+    evidence_exponent: float = 0.0
     per_class_recall: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
@@ -128,19 +141,32 @@ def train(settings: Settings, corrections: Iterable[Example] = (), ignored: dict
     version = _version(examples)
     model = LinearTextClassifier(version=version, max_chars=settings.classify.max_chars)
     model.fit([e.text for e in train_set], [e.label for e in train_set], [e.weight for e in train_set])
-    temperature = model.calibrate([e.text for e in held], [e.label for e in held])
+    calibration = held + partial_pages(held, Random(11))
+    temperature, exponent = model.calibrate([e.text for e in calibration], [e.label for e in calibration])
     report_parts = _evaluate(model, held)
     final = LinearTextClassifier(version=version, max_chars=settings.classify.max_chars)
     final.fit([e.text for e in examples], [e.label for e in examples], [e.weight for e in examples])
-    final.temperature = temperature
+    final.temperature, final.evidence_exponent = temperature, exponent
     report = TrainingReport(
         model_version=version, trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.monotonic() - started, 2), seed_documents=len(examples) - len(corrections),
         corrections_used=dict(Counter(e.label for e in corrections)), corrections_ignored=dict(ignored or {}),
         untrained_classes=tuple(c for c in settings.classes if c not in final.classes),
-        heldout_documents=len(held), temperature=round(temperature, 4), **report_parts,
+        heldout_documents=len(held), temperature=round(temperature, 4), evidence_exponent=round(exponent, 4), **report_parts,
     )
     return final, report
+
+
+def partial_pages(examples: Sequence[Example], rng: Random) -> list[Example]:
+    """PARTIAL_PAGES contiguous runs of lines cut from each example, with its label."""
+    out = []
+    for e in examples:
+        lines = [line for line in e.text.splitlines() if line.strip()]
+        for _ in range(PARTIAL_PAGES):
+            k = max(1, round(len(lines) * rng.uniform(*PARTIAL_SHARE)))
+            start = rng.randrange(max(1, len(lines) - k + 1))
+            out.append(Example("\n".join(lines[start:start + k]), e.label, e.weight, e.origin))
+    return out
 
 
 def _evaluate(model: LinearTextClassifier, held: list[Example]) -> dict[str, object]:
@@ -175,7 +201,27 @@ def save(path: Path, model: LinearTextClassifier, report: TrainingReport) -> Non
 
     payload = {"format": MODEL_FORMAT, "sklearn": sklearn.__version__, "model": model, "report": report.as_dict()}
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_durably(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    _write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """A temporary file of its own in the same folder, fsynced, renamed over `path`;
+    a reader sees the old model or the new one, never part of one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def load(path: Path) -> tuple[LinearTextClassifier, dict[str, object]]:
@@ -195,32 +241,54 @@ def load(path: Path) -> tuple[LinearTextClassifier, dict[str, object]]:
 
 
 def ensure(settings: Settings) -> LinearTextClassifier:
-    """The trained model: loaded, or trained on the seed corpus now and saved."""
+    """The trained model: loaded, or trained on the seed corpus now and saved.
+
+    Only the process holding the training lock trains; one that finds it taken
+    waits, then loads what the holder saved."""
     path = model_path(settings)
     try:
         return load(path)[0]
-    except ModelUnusable as exc:
-        if path.exists():
-            log.warning("classifier model unusable (%s); training it again", exc.reason)
-        else:
-            log.info("training the document classifier on the seed corpus (first use, about 10 s)")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    except ModelUnusable:
+        pass
+    with training_lock(path):
         try:
             return load(path)[0]  # another process trained it while we waited
-        except ModelUnusable:
-            pass
+        except ModelUnusable as exc:
+            if path.exists():
+                log.warning("classifier model unusable (%s); training it again", exc.reason)
+            else:
+                log.info("training the document classifier on the seed corpus (first use, about 20 s)")
         model, report = train(settings)
         save(path, model, report)
         log.info("classifier trained: version %s, held-out accuracy %.3f in %.1fs", report.model_version, report.heldout_accuracy, report.seconds)
         return model
 
 
+@contextmanager
+def training_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `<model>.lock` beside the model, across processes.
+
+    The kernel releases it when its holder exits, even by a crash, so a worker
+    killed mid-training leaves nothing to clean up: the next one trains."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(path.with_suffix(".lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another process is training the document classifier; waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def retrain(settings: Settings, conn_factory: object) -> TrainingReport:
     """Train on seed and corrections (read in one short transaction) and replace the model."""
     with conn_factory() as conn:  # type: ignore[operator]
         corrections, ignored = correction_examples(conn, settings)
-    model, report = train(settings, corrections, ignored)
-    save(model_path(settings), model, report)
+    path = model_path(settings)
+    with training_lock(path):
+        model, report = train(settings, corrections, ignored)
+        save(path, model, report)
     return report

@@ -20,6 +20,7 @@ from chartdesk.classify import (
 )
 from chartdesk.classify.seed import generate
 from chartdesk.classify.seed.noise import damage
+from chartdesk.classify.training import MODEL_FORMAT
 from tests.conftest import make_settings
 
 Trained = tuple[Path, LinearTextClassifier, TrainingReport]
@@ -61,6 +62,22 @@ def test_corrupt_or_foreign_model_file_is_retrained(tmp_path: Path, trained: Tra
         model = classify.ensure(settings)
     assert "corrupt" in caplog.text
     assert classify.load(path)[0].version == model.version
-    path.write_bytes(pickle.dumps({"format": 1, "sklearn": "0.0.1", "model": None}))
+    path.write_bytes(pickle.dumps({"format": MODEL_FORMAT - 1, "sklearn": "0.0.1", "model": None}))
+    with pytest.raises(classify.ModelUnusable, match="another format version"):
+        classify.load(path)
+    path.write_bytes(pickle.dumps({"format": MODEL_FORMAT, "sklearn": "0.0.1", "model": None}))
     with pytest.raises(classify.ModelUnusable, match="scikit-learn 0.0.1"):
         classify.load(path)
+
+
+def test_few_familiar_words_are_not_a_confident_class(trained: Trained) -> None:
+    """Given a short office paper in wording the seed corpus does not use, with
+    one clinical word in it, then the classifier is unsure (it goes to review),
+    while whole seed documents it has not seen stay confidently classified."""
+    _, model, report = trained
+    assert report.evidence_exponent > 0
+    short = model.predict("Harbourside Supply Ltd\nQUOTATION 4471\nExam gloves, ten cartons: $212.00\nPrices hold for 14 days.")
+    assert short.confidence < 0.8
+    whole = [model.predict(s.text) for s in generate(4, seed=777)]
+    assert sorted(p.confidence for p in whole)[len(whole) // 2] > 0.95
+    assert sum(p.doc_class == s.label for p, s in zip(whole, generate(4, seed=777), strict=True)) >= len(whole) - 1
