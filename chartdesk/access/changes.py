@@ -35,12 +35,12 @@ def mark_access_change(conn: Connection, doc_ids: Iterable[int]) -> None:
 
 
 def pending_documents(conn: Connection) -> frozenset[int]:
-    """Documents whose latest access change the index does not hold yet."""
-    query = (
-        select(access_changes.c.document_id)
-        .join(documents, documents.c.id == access_changes.c.document_id)
-        .where(documents.c.indexed_version < access_changes.c.version)
-    )
+    """Documents whose latest access change the index does not hold yet.
+
+    Read on every search: it walks the few access changes and looks each document
+    up by its key (a join let SQLite walk all documents instead: 4 ms at 100,000)."""
+    indexed = select(documents.c.indexed_version).where(documents.c.id == access_changes.c.document_id)
+    query = select(access_changes.c.document_id).where(access_changes.c.version > indexed.scalar_subquery())
     return frozenset(int(r) for r in conn.execute(query).scalars())
 
 
