@@ -61,16 +61,24 @@ class Requirement:
                 await csrf.check(request, cookies.read(request, cookies.LOGIN))
             return None
         ctx = web_context(request)
-        session = await run_in_threadpool(_live_session, ctx, request)
         if csrf.is_state_changing(request):
+            session = await run_in_threadpool(_live_session, ctx, request)
             await csrf.check(request, session.csrf)
-        principal = await run_in_threadpool(_principal, ctx, request, session)
+            return await run_in_threadpool(self._admit, ctx, request, session)
+        # A page visit: the same steps in one trip to a worker thread (each trip
+        # waits for a thread and the GIL, which under load cost more than the steps).
+        return await run_in_threadpool(self._admit, ctx, request)
+
+    def _admit(self, ctx: WebContext, request: Request, session: Session | None = None) -> Principal:
+        """The session (unless already found), its principal read afresh, and the permission."""
+        session = session or _live_session(ctx, request)
+        principal = _principal(ctx, request, session)
         request.state.principal = principal  # error pages show who is logged in too
         request.state.session = session
         if session.must_change_password and not self.temporary_password_ok:
             raise PasswordChangeRequired()
         if self.permission is not None:
-            await run_in_threadpool(_check_permission, principal, self.permission)
+            _check_permission(principal, self.permission)
         return principal
 
 
