@@ -133,6 +133,7 @@ class PipelineSettings(_Frozen):
     max_attempts: int = Field(default=3, ge=1)
     retry_backoff_seconds: float = Field(default=5.0, ge=0)
     index_batch_size: int = Field(default=200, ge=1)
+    worker_nice: int = Field(default=10, ge=0, le=19)
 
     @property
     def worker_count(self) -> int:

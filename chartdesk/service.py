@@ -40,9 +40,19 @@ def limit_native_threads() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def lower_priority(steps: int) -> None:
+    """Give this process (and the threads it starts later: tesseract, whisper, the
+    index writer) `steps` more niceness, so that on a busy machine the CPU goes to
+    people first (a search page, the CLI) and to batch work when they are idle.
+    Call before starting threads: Linux keeps niceness per thread."""
+    if steps > 0:
+        os.nice(steps)
+
+
 def _worker_main(settings: Settings, verbose: int) -> None:
     """A worker process: run stages until SIGTERM (finish the current step first)
     or until its supervisor is gone (never outlive the service as an orphan)."""
+    lower_priority(settings.pipeline.worker_nice)
     configure_logging(verbose)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when to stop
     stop = threading.Event()

@@ -189,3 +189,28 @@ def test_random_kill_9_of_workers_loses_nothing_and_commits_once(service: Servic
     assert all(page_rows[d.id] == d.page_count for d in docs)
     assert all(app.store.verify(sha) for sha in expected)
     assert "exited with code" in service.output()  # the supervisor saw the kills and restarted workers
+
+
+def test_workers_run_at_a_lower_cpu_priority_than_the_service(service: Service) -> None:
+    """Given pipeline.worker_nice at its default (10), when `chartdesk run` starts its
+    workers, then each worker and all its threads are 10 steps nicer than the service
+    (a search page wins the CPU over OCR), and the service itself is not lowered."""
+    step = config.PipelineSettings().worker_nice
+    assert step == 10
+    _wait_until(lambda: len(service.workers()) == 2, 60, "two workers", service)
+    base = os.getpriority(os.PRIO_PROCESS, service.proc.pid)
+    assert base == os.getpriority(os.PRIO_PROCESS, 0)
+    for pid in service.workers():
+        _wait_until(lambda pid=pid: _thread_niceness(pid) == {base + step}, 60, f"worker {pid} lowered", service)
+
+
+def _thread_niceness(pid: int) -> set[int]:
+    """The niceness of every thread of `pid` (Linux keeps it per thread)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found.add(int(fields[16]))  # field 19 of stat; [0] here is field 3
+    return found
