@@ -10,16 +10,21 @@ times (median reported):
   copytree      shutil.copytree of the data directory: the reference, a plain
                 offline copy with no consistency, no checksums, no verification
   copytree-sync the same followed by sync(2), so its files are on disk as a backup's are
-  full          `create_backup` into an empty location (gzip, full verify)
-  full-none     the same with compression = "none"
+  full          `create_backup` into an empty unencrypted location (gzip, full verify)
+  full-enc      the same into an encrypted location (AES-256-GCM; Argon2id unlock included)
+  full-none     the same as full with compression = "none"
   again         a second backup with nothing changed (full verify: reads the pool)
   again-quick   the same with `--quick` (earlier files checked by size)
+  again-enc     `again` in the encrypted location (full verify decrypts the pool)
   verify        `verify_backups` of one backup (checksums, database, audit chain)
+  verify-enc    the same of an encrypted backup (every file decrypted)
   hash-ref      sha256 of every file of the data directory: verify's reference
   restore       `restore_backup` onto an empty data directory (with index rebuild)
+  restore-enc   the same from the encrypted backup
 
 Ratios are against copytree (backups, restore) or hash-ref (verify), measured
-in the same command. Sizes: the database file and its gzip copy.
+in the same command; the last column puts each encrypted step against its
+unencrypted twin. Sizes: the database file and its gzip copy.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from chartdesk.app import App, open_app
 from chartdesk.db import documents, pages, utcnow
 
 PASSWORD = "bench password for the admin account"
+PASSPHRASE = "bench passphrase for the backup disk"
 WORDS = ("patient", "hemoglobin", "metformin", "referral", "follow", "up", "blood", "pressure", "normal",
          "results", "lisinopril", "history", "exam", "plan", "assessment", "daily", "mg", "tablet")
 
@@ -90,6 +96,22 @@ def timed(action: Callable[[], object], rounds: int, before: Callable[[], object
     return statistics.median(times)
 
 
+def timed_pairs(actions: dict[str, Callable[[], object]], rounds: int,
+                before: Callable[[], object] | None = None) -> dict[str, float]:
+    """Like `timed` for several actions, taken in turn within each round, so an
+    encrypted step and its plain twin see the same machine (the disk's cache, a
+    neighbour's load) and their ratio is fair."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(rounds):
+        for name, action in actions.items():
+            if before:
+                before()
+            started = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def _hash_tree(root: Path) -> None:
     for folder, _dirs, files in os.walk(root):
         for name in files:
@@ -118,38 +140,47 @@ def run(root: Path, docs: int, rounds: int) -> None:
     def clear(path: Path) -> Callable[[], None]:
         return lambda: shutil.rmtree(path, ignore_errors=True)
 
-    def backup_to(dest: Path, *, full: bool = True) -> Callable[[], object]:
-        return lambda: backup.create_backup(app, it, dest, full_verify=full)
+    def backup_to(dest: Path, *, full: bool = True, encrypted: bool = False) -> Callable[[], object]:
+        mode = backup.Encryption.required if encrypted else backup.Encryption.off
+        return lambda: backup.create_backup(app, it, dest, full_verify=full, encryption=mode)
 
+    os.environ[backup.PASSPHRASE_ENV] = PASSPHRASE  # used by the encrypted steps only (Encryption.off otherwise)
     rows: dict[str, float] = {}
     rows["copytree"] = timed(lambda: shutil.copytree(settings.data_dir, fresh / "copy"), rounds, clear(fresh))
     rows["copytree-sync"] = timed(lambda: (shutil.copytree(settings.data_dir, fresh / "copy"), os.sync()),
                                   rounds, clear(fresh))
-    rows["full"] = timed(backup_to(fresh / "usb"), rounds, clear(fresh))
+    rows |= timed_pairs({"full": backup_to(fresh / "usb"), "full-enc": backup_to(fresh / "usb", encrypted=True)},
+                        rounds, clear(fresh))
     none_app = open_app(settings.model_copy(update={"backup": settings.backup.model_copy(
         update={"compression": config.BackupCompression.none})}))
-    rows["full-none"] = timed(lambda: backup.create_backup(none_app, it, fresh / "usb"), rounds, clear(fresh))
+    rows["full-none"] = timed(lambda: backup.create_backup(none_app, it, fresh / "usb",
+                                                           encryption=backup.Encryption.off), rounds, clear(fresh))
     none_app.close()
-    kept = root / "kept"
+    kept, sealed = root / "kept", root / "kept-enc"
     backup_to(kept)()
-    rows["again"] = timed(backup_to(kept), rounds)
+    backup_to(sealed, encrypted=True)()
+    rows |= timed_pairs({"again": backup_to(kept), "again-enc": backup_to(sealed, encrypted=True)}, rounds)
     rows["again-quick"] = timed(backup_to(kept, full=False), rounds)
     one = sorted((kept / "sets").iterdir())[-1]
-    rows["verify"] = timed(lambda: backup.verify_backups(one), rounds)
-    rows["hash-ref"] = timed(lambda: _hash_tree(settings.data_dir), rounds)
-    rows["restore"] = timed(lambda: _restore(root, one), rounds, clear(root / "restored"))
+    one_enc = sorted((sealed / "sets").iterdir())[-1]
+    rows |= timed_pairs({"verify": lambda: backup.verify_backups(one),
+                         "verify-enc": lambda: backup.verify_backups(one_enc, passphrase=PASSPHRASE),
+                         "hash-ref": lambda: _hash_tree(settings.data_dir)}, rounds)
+    rows |= timed_pairs({"restore": lambda: _restore(root, one),
+                         "restore-enc": lambda: _restore(root, one_enc, passphrase=PASSPHRASE)},
+                        rounds, clear(root / "restored"))
     app.close()
     _report(rows, settings, one, docs)
 
 
-def _restore(root: Path, one: Path) -> None:
+def _restore(root: Path, one: Path, passphrase: str | None = None) -> None:
     target = root / "restored" / "config.toml"
 
     def login(db: object, settings: config.Settings) -> access.Principal:
         return access.cli_login(db, settings, username="it", client="bench",  # type: ignore[arg-type]
                                 environ={access.PASSWORD_ENV: PASSWORD})
 
-    backup.restore_backup(target, one, login)
+    backup.restore_backup(target, one, login, passphrase=passphrase)
 
 
 def _report(rows: dict[str, float], settings: config.Settings, one: Path, docs: int) -> None:
@@ -158,15 +189,17 @@ def _report(rows: dict[str, float], settings: config.Settings, one: Path, docs: 
     gz_bytes = (one / "database.sqlite.gz").stat().st_size
     print(f"data directory {data_bytes / 2**20:.1f} MB ({docs} documents); database {db_bytes / 2**20:.1f} MB, "
           f"gzip copy {gz_bytes / 2**20:.1f} MB ({gz_bytes / db_bytes:.2f})")
-    print(f"{'step':<14} {'median s':>9} {'ratio':>7} {'ratio':>7}")
-    print(f"{'':<14} {'':>9} {'copy':>7} {'copy+sync':>9}   (verify: against hash-ref)")
+    print(f"{'step':<14} {'median s':>9} {'ratio':>7} {'ratio':>9} {'ratio':>9}")
+    print(f"{'':<14} {'':>9} {'copy':>7} {'copy+sync':>9} {'plain':>9}   (verify: against hash-ref)")
     for name, seconds in rows.items():
+        twin = f"{seconds / rows[name.removesuffix('-enc')]:9.2f}" if name.endswith("-enc") else ""
         if name in ("copytree", "copytree-sync", "hash-ref"):
             print(f"{name:<14} {seconds:9.2f}")
-        elif name == "verify":
-            print(f"{name:<14} {seconds:9.2f} {seconds / rows['hash-ref']:7.2f}")
+        elif name.startswith("verify"):
+            print(f"{name:<14} {seconds:9.2f} {seconds / rows['hash-ref']:7.2f} {'':>9} {twin}")
         else:
-            print(f"{name:<14} {seconds:9.2f} {seconds / rows['copytree']:7.2f} {seconds / rows['copytree-sync']:9.2f}")
+            print(f"{name:<14} {seconds:9.2f} {seconds / rows['copytree']:7.2f} "
+                  f"{seconds / rows['copytree-sync']:9.2f} {twin}")
 
 if __name__ == "__main__":
     main()

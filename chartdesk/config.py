@@ -568,6 +568,7 @@ class BackupSettings(_Frozen):
     keep_last: int = Field(default=2, ge=1, le=1000)
     compression: BackupCompression = BackupCompression.gzip
     page_images: bool = True
+    passphrase_file: Path | None = None  # None: CHARTDESK_BACKUP_PASSPHRASE, or new locations are refused
 
 
 class Settings(_Frozen):
@@ -722,6 +723,7 @@ _PATH_KEYS = {
     ("web", "tls_certificate"),
     ("web", "tls_key"),
     ("backup", "location"),
+    ("backup", "passphrase_file"),
 }
 
 

@@ -7,39 +7,67 @@ documents need (stored before their rows were committed, so all are there),
 each copied into the location's pool once; then quarantine, page images and the
 model. Every file of the new backup is verified, and the manifest is written
 last: a backup without one is incomplete and never used.
+
+The database copy, the audit key and checkpoint are first taken into a scratch
+folder in the (local) data directory, checked there, and only then stored in
+the location, sealed when it is encrypted: no plain copy of them is ever
+written to the backup disk. Whether a new location is encrypted is decided by
+its first backup (`Encryption`); an existing one stays as it was made.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chartdesk import audit
 from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.backup import dbcopy, extras
-from chartdesk.backup.errors import BackupDamagedError, NoDestinationError
-from chartdesk.backup.layout import PARTIAL, Location, list_sets
+from chartdesk.backup.errors import (
+    BackupDamagedError,
+    NoDestinationError,
+    PassphraseRequiredError,
+    UnencryptedRefusedError,
+)
+from chartdesk.backup.keys import create_key, read_passphrase
+from chartdesk.backup.layout import PARTIAL, README_ENCRYPTED, Location, list_sets, open_location
 from chartdesk.backup.locations import remember
 from chartdesk.backup.manifest import NAME, AuditInfo, DatabaseInfo, FileEntry, Manifest, PoolEntry
 from chartdesk.backup.pool import PoolWriter, SourceDamagedError, fsync_dir, hash_file
 from chartdesk.backup.progress import NO_PROGRESS, Progress
+from chartdesk.backup.sealing import copy_in
 from chartdesk.backup.verify import CHECKPOINT_FILE, KEY_FILE, bad_pool_entries, own_problems
 from chartdesk.config import Settings
 from chartdesk.db import utcnow
 from chartdesk.errors import ConfigError
 from chartdesk.store import copy_durably, write_durably
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 log = logging.getLogger(__name__)
 
 CONFIG_FILE = "config.toml"
 RAW_DB = "database.sqlite"
+
+
+class Encryption(StrEnum):
+    """How `create_backup` makes a NEW location (an existing one stays as it was made)."""
+
+    required = "required"  # encrypted; refused when no passphrase is configured (`backup create`)
+    off = "off"  # not encrypted, even with a passphrase (`backup create --unencrypted`)
+    if_configured = "if_configured"  # encrypted when a passphrase is configured, else not (with a warning)
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,7 @@ class _Run:
     progress: Progress
     taken_at: dt.datetime
     warnings: list[str]
+    scratch: Path  # local: plain copies of the database and keys before they are stored
 
 
 def destination(settings: Settings, dest: Path | None) -> Location:
@@ -75,15 +104,20 @@ def destination(settings: Settings, dest: Path | None) -> Location:
 
 
 def create_backup(app: App, principal: Principal, dest: Path | None = None, *,
-                  progress: Progress = NO_PROGRESS, full_verify: bool = True) -> BackupResult:
+                  progress: Progress = NO_PROGRESS, full_verify: bool = True,
+                  encryption: Encryption = Encryption.if_configured) -> BackupResult:
     """Take a backup into `dest` (default: backup.location), verify it and audit it."""
     started = time.monotonic()
     location = destination(app.settings, dest)
+    passphrase = read_passphrase(app.settings.backup)
+    _check_encryption(location, passphrase, encryption)
     with app.db.write() as conn:
         remember(conn, location.root)
-    with location.locked():
+    warnings: list[str] = []
+    with location.locked(), _scratch(app.settings) as scratch:
+        location = _open(location, passphrase, encryption, warnings)
         previous = _previous(location)
-        run = _Run(app.settings, location, location.new_set_dir(utcnow()), progress, utcnow(), [])
+        run = _Run(app.settings, location, location.new_set_dir(utcnow()), progress, utcnow(), warnings, scratch)
         writer = PoolWriter(location)
         manifest = _take(app, run, writer, previous)
         _verify(app, run, writer, manifest, _known_good(previous, full=full_verify))
@@ -94,10 +128,41 @@ def create_backup(app: App, principal: Principal, dest: Path | None = None, *,
                         round(time.monotonic() - started, 2))
 
 
+def _check_encryption(location: Location, passphrase: str | None, encryption: Encryption) -> None:
+    """Before anything is written: a new location without a passphrase when encryption is required."""
+    if location.is_new() and passphrase is None and encryption is Encryption.required:
+        raise UnencryptedRefusedError(location.root)
+    if location.encrypted and passphrase is None:
+        raise PassphraseRequiredError(location.root, "taking a backup")
+
+
+def _open(location: Location, passphrase: str | None, encryption: Encryption, warnings: list[str]) -> Location:
+    """The location ready to write: a new one gets its key, an encrypted one is unlocked."""
+    if location.is_new() and passphrase is not None and encryption is not Encryption.off:
+        vault = create_key(location.root, passphrase)
+        (location.root / "README.txt").write_text(README_ENCRYPTED, encoding="utf-8")
+        log.info("backup location %s is new: encrypted", location.root)
+        return dataclasses.replace(location, vault=vault)
+    if location.encrypted:
+        return open_location(location, passphrase)
+    _check_encryption(location, passphrase, encryption)
+    warnings.append(f"the backup location {location.root} is not encrypted: anyone holding it can read every "
+                    "record (configure a backup passphrase and back up to a new, empty location to encrypt)")
+    return location
+
+
+@contextlib.contextmanager
+def _scratch(settings: Settings) -> Iterator[Path]:
+    """A private folder in the data directory (local, beside the live data it copies)."""
+    with tempfile.TemporaryDirectory(dir=settings.data_dir, prefix=".backup-scratch-") as folder:
+        os.chmod(folder, 0o700)
+        yield Path(folder)
+
+
 def _verify(app: App, run: _Run, writer: PoolWriter, manifest: Manifest, known_good: frozenset[str]) -> None:
     """Check every file of the new backup; a pool file found damaged (an earlier
     crash, a failing disk) is copied again from the live file and checked again."""
-    problems = list(own_problems(run.folder, manifest).values())
+    problems = list(own_problems(run.folder, manifest, run.location.vault).values())
     bad = bad_pool_entries(run.location, manifest, run.progress, full=False, known_good=known_good)
     repaired = [entry for entry, _p in bad if _repair(app, run, writer, entry)]
     writer.flush()
@@ -138,8 +203,8 @@ def _known_good(previous: Manifest | None, *, full: bool) -> frozenset[str]:
 
 def _take(app: App, run: _Run, writer: PoolWriter, previous: Manifest | None) -> Manifest:
     files = _keys(run)
-    database, copy_facts, audit_info = _database(app, run)
-    files[database.file] = _file_entry(run.folder / database.file)
+    database, stored, copy_facts, audit_info = _database(app, run)
+    files[database.file] = stored
     files[CONFIG_FILE] = _config(run)
     originals, missing = _originals(app, run, writer, copy_facts.originals)
     others = extras.copy_extras(run.settings, writer, previous, run.progress)
@@ -159,14 +224,15 @@ def _keys(run: _Run) -> dict[str, FileEntry]:
         if not source.is_file():
             run.warnings.append(f"the audit {'key' if name == KEY_FILE else 'checkpoint'} file {source} is missing")
             continue
-        copy_durably(source, run.folder / name)
+        copy_durably(source, run.scratch / name)
+        sha, size = copy_in(run.scratch / name, run.folder / name, run.location.vault)
         os.chmod(run.folder / name, 0o600)
-        files[name] = _file_entry(run.folder / name)
+        files[name] = FileEntry(size, sha)
     return files
 
 
-def _database(app: App, run: _Run) -> tuple[DatabaseInfo, dbcopy.CopyFacts, AuditInfo]:
-    raw = run.folder / RAW_DB
+def _database(app: App, run: _Run) -> tuple[DatabaseInfo, FileEntry, dbcopy.CopyFacts, AuditInfo]:
+    raw = run.scratch / RAW_DB
     source = dbcopy.database_path(run.settings)
     run.progress.phase("database", dbcopy.page_count(source))
     done = [0]
@@ -181,19 +247,19 @@ def _database(app: App, run: _Run) -> tuple[DatabaseInfo, dbcopy.CopyFacts, Audi
         raise BackupDamagedError(run.folder, [problem])
     copy_facts, audit_info = _inspect(run, raw)
     raw_sha, raw_size = hash_file(raw)
-    stored = dbcopy.compress(raw, run.settings.backup.compression)
-    info = DatabaseInfo(stored.name, run.settings.backup.compression.value, raw_size, raw_sha,
-                        copy_facts.schema_version)
-    return info, copy_facts, audit_info
+    name, sha, size = dbcopy.store(raw, run.settings.backup.compression, run.folder, run.location.vault)
+    raw.unlink()
+    info = DatabaseInfo(name, run.settings.backup.compression.value, raw_size, raw_sha, copy_facts.schema_version)
+    return info, FileEntry(size, sha), copy_facts, audit_info
 
 
 def _inspect(run: _Run, raw: Path) -> tuple[dbcopy.CopyFacts, AuditInfo]:
     """What the copy holds, and whether its audit chain verifies with the copied key and checkpoint."""
     with dbcopy.read_only(raw) as conn:
         copy_facts = dbcopy.facts(conn)
-        report = _verify_chain(conn, run.folder)
-    key_id = _key_id(run.folder)
-    cp_seq = _checkpoint_seq(run.folder)
+        report = _verify_chain(conn, run.scratch)
+    key_id = _key_id(run.scratch)
+    cp_seq = _checkpoint_seq(run.scratch)
     if not report.ok:
         run.warnings.append(f"the audit chain does not verify in the copy: {report.problem} "
                             "(run `chartdesk audit verify` on this installation)")
@@ -222,8 +288,8 @@ def _checkpoint_seq(folder: Path) -> int:
 
 
 def _config(run: _Run) -> FileEntry:
-    copy_durably(run.settings.config_path, run.folder / CONFIG_FILE)
-    return _file_entry(run.folder / CONFIG_FILE)
+    sha, size = copy_in(run.settings.config_path, run.folder / CONFIG_FILE, run.location.vault)
+    return FileEntry(size, sha)
 
 
 def _originals(app: App, run: _Run, writer: PoolWriter,
@@ -253,13 +319,8 @@ def _copy_original(app: App, writer: PoolWriter, sha: str, size: int, doc_id: in
     return ""
 
 
-def _file_entry(path: Path) -> FileEntry:
-    sha, size = hash_file(path)
-    return FileEntry(size, sha)
-
-
 def _commit(run: _Run, manifest: Manifest) -> Path:
-    write_durably(run.folder / NAME, manifest.to_json().encode("utf-8"))
+    write_durably(run.folder / NAME, manifest.to_json(run.location.vault).encode("utf-8"))
     final = run.folder.with_name(manifest.id)
     os.replace(run.folder, final)
     fsync_dir(final.parent)

@@ -9,6 +9,7 @@ WAL mode that pins a snapshot, so writers carry on and the copy never restarts.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -16,12 +17,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Connection, create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from chartdesk.backup.errors import UnsupportedDatabaseError
 from chartdesk.backup.pool import CHUNK, fsync_file
+from chartdesk.backup.sealing import Vault
 from chartdesk.config import BackupCompression, Settings
 from chartdesk.db import audit_events, audit_head, documents, get_meta, patients, users
 from chartdesk.stages import State
@@ -108,22 +111,46 @@ def facts(conn: Connection) -> CopyFacts:
     return CopyFacts(originals, counts, get_meta(conn, "schema_version", "") or "", int(head or 0))
 
 
-def compress(raw: Path, method: BackupCompression) -> Path:
-    """Store the copy as configured; returns the stored file (the raw one is removed)."""
-    if method == BackupCompression.none:
-        return raw
-    stored = raw.with_name(raw.name + ".gz")
-    with raw.open("rb") as fin, gzip.open(stored, "wb", compresslevel=6) as out:
-        shutil.copyfileobj(fin, out, CHUNK)
+def store(raw: Path, method: BackupCompression, folder: Path, vault: Vault) -> tuple[str, str, int]:
+    """Store the local copy `raw` in the backup folder as configured, through the
+    vault: (the stored file's name, SHA-256 and size of its bytes before sealing)."""
+    name = raw.name + (".gz" if method == BackupCompression.gzip else "")
+    stored = folder / name
+    with vault.open_write(stored) as sealed:
+        counted = _Counting(sealed)
+        if method == BackupCompression.gzip:
+            with raw.open("rb") as fin, gzip.GzipFile(filename="", fileobj=counted, mode="wb",  # type: ignore[arg-type]
+                                                      compresslevel=6, mtime=0) as out:
+                shutil.copyfileobj(fin, out, CHUNK)
+        else:
+            with raw.open("rb") as fin:
+                shutil.copyfileobj(fin, counted, CHUNK)  # type: ignore[misc]
     fsync_file(stored)
-    raw.unlink()
-    return stored
+    return name, counted.digest.hexdigest(), counted.size
 
 
-def expand(stored: Path, method: str, dest: Path) -> None:
-    """Write the plain database file from its stored form (fsynced)."""
-    opener = gzip.open if method == BackupCompression.gzip else open
-    with opener(stored, "rb") as fin, dest.open("wb") as out:  # type: ignore[operator]
+class _Counting:
+    """A writer that hashes and counts what passes through it."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.target.write(data)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def expand(stored: Path, method: str, dest: Path, vault: Vault) -> None:
+    """Write the plain database file from its stored form (fsynced). SealError,
+    OSError or EOFError when the stored form is damaged."""
+    with vault.open_read(stored) as opened, dest.open("wb") as out:
+        fin = gzip.GzipFile(fileobj=opened, mode="rb") if method == BackupCompression.gzip else opened
         shutil.copyfileobj(fin, out, CHUNK)
         out.flush()
         os.fsync(out.fileno())

@@ -73,3 +73,41 @@ class UnsupportedDatabaseError(ConfigError):
             "backups are made for the embedded SQLite database only",
             remedy="back up a PostgreSQL database with pg_dump until chartdesk supports it",
         )
+
+
+PASSPHRASE_ENV = "CHARTDESK_BACKUP_PASSPHRASE"
+_GIVE_PASSPHRASE = (f"set backup.passphrase_file in the config (a file only chartdesk's account may read, "
+                    f"holding the passphrase on its first line) or the environment variable {PASSPHRASE_ENV}")
+
+
+class PassphraseRequiredError(ConfigError):
+    """The location is encrypted and no passphrase was given."""
+
+    def __init__(self, where: Path, doing: str) -> None:
+        super().__init__(f"the backup location {where} is encrypted: {doing} needs its passphrase, "
+                         "and none was given", remedy=_GIVE_PASSPHRASE)
+
+
+class WrongPassphraseError(ChartdeskError):
+    """The passphrase does not unwrap the location's data key."""
+
+    exit_code = ExitCode.not_permitted
+    http_status = 403
+
+    def __init__(self, where: Path) -> None:
+        super().__init__(
+            f"the backup passphrase does not open the backup location {where} (a wrong passphrase, "
+            "or its key.json is damaged)",
+            remedy="give the passphrase this location was created with (backup.passphrase_file or "
+                   f"{PASSPHRASE_ENV}); without it nobody can read these backups",
+        )
+
+
+class UnencryptedRefusedError(ConfigError):
+    def __init__(self, where: Path) -> None:
+        super().__init__(
+            f"{where} would be a new backup location without encryption, because no backup passphrase "
+            "is configured (anyone holding that disk could read every record)",
+            remedy=f"{_GIVE_PASSPHRASE}, then run the backup again; or, to accept backups anyone with the "
+                   "disk can read, run `chartdesk backup create --unencrypted`",
+        )

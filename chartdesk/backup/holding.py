@@ -1,5 +1,10 @@
 """Which backups still hold given files, and when they age out: for the
-retention room's disposal certificate."""
+retention room's disposal certificate.
+
+An encrypted location is read with the configured backup passphrase. Without
+it (or with a wrong one) its backups are listed from their plain headers only
+(when taken, when they age out) and cannot say which files they hold: that is
+logged, as for a disk that is not plugged in."""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chartdesk.backup.layout import BackupSet, Location, list_sets
+from chartdesk.backup.keys import read_passphrase
+from chartdesk.backup.layout import BackupSet, Location, list_sets, open_location
 from chartdesk.backup.locations import known_locations
 from chartdesk.config import Settings
+from chartdesk.errors import ChartdeskError
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,11 @@ def backups_holding(settings: Settings, sha256s: Iterable[str]) -> list[BackupHo
         if not location.exists():
             log.warning("backup location %s is not reachable; its backups are not counted", location.root)
             continue
+        location = opened(settings, location)
+        if location.needs_passphrase:
+            log.warning("backup location %s is encrypted and cannot be opened; which files its backups "
+                        "hold is not known", location.root)
+            continue
         for backup in list_sets(location):
             holding = _holding(backup, wanted, settings.backup.retention_days)
             if holding is not None:
@@ -58,6 +70,17 @@ def _holding(backup: BackupSet, wanted: frozenset[str], days: int) -> BackupHold
     return BackupHolding(backup.path, taken, expiry(taken, days), frozenset(held))
 
 
+def opened(settings: Settings, location: Location) -> Location:
+    """The location opened with the configured passphrase where that works; else as it is (logged)."""
+    if not location.encrypted:
+        return location
+    try:
+        return open_location(location, read_passphrase(settings.backup))
+    except ChartdeskError as exc:
+        log.warning("backup location %s: %s", location.root, exc.message)
+        return location
+
+
 def expiry(taken_at: dt.datetime, days: int) -> dt.datetime:
     return taken_at + dt.timedelta(days=days)
 
@@ -74,18 +97,25 @@ class BackupSummary:
     files: int
     bytes: int
     problem: str = ""
+    encrypted: bool = False
+    locked: bool = False  # encrypted and not opened: only when it was taken is known
 
 
 def list_backups(settings: Settings, location: Path | None = None) -> list[BackupSummary]:
     """The backups of one location, or of every known location that can be reached."""
     places = [Location(location.expanduser().resolve())] if location else known_locations(settings)
-    return [_summary(s, settings.backup.retention_days) for p in places if p.exists() for s in list_sets(p)]
+    return [_summary(s, settings.backup.retention_days, encrypted=p.encrypted)
+            for p in places if p.exists() for s in list_sets(opened(settings, p))]
 
 
-def _summary(backup: BackupSet, days: int) -> BackupSummary:
+def _summary(backup: BackupSet, days: int, *, encrypted: bool) -> BackupSummary:
     m = backup.manifest
+    if backup.header is not None and m is None:
+        taken = backup.header.taken_at
+        return BackupSummary(backup.path, backup.id, taken, expiry(taken, days), 0, 0, 0,
+                             encrypted=True, locked=True)
     if m is None:
-        return BackupSummary(backup.path, backup.id, None, None, 0, 0, 0, backup.problem)
+        return BackupSummary(backup.path, backup.id, None, None, 0, 0, 0, backup.problem, encrypted=encrypted)
     size = sum(e.size for e in m.pool) + sum(f.size for f in m.files.values())
     return BackupSummary(backup.path, m.id, m.taken_at, expiry(m.taken_at, days), m.counts.get("documents", 0),
-                         len(m.pool) + len(m.files), size)
+                         len(m.pool) + len(m.files), size, encrypted=encrypted)

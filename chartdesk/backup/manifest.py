@@ -5,15 +5,26 @@ Original files, page images, quarantined files and the classifier model live
 in the location's shared pool by SHA-256 and are listed here; the database
 copy, the audit key and checkpoint and the config file live in the backup's own
 folder and are listed in `files` with their size and SHA-256.
+
+In an encrypted location the manifest is sealed, and beside it stays a plain
+header that `backup list` and `backup prune` read without the passphrase: the
+backup's id, when it was taken, the retention setting then, and that it is
+encrypted. Nothing else (no counts, names, sizes or checksums) is readable
+without the passphrase. The sealed body repeats the header, and a header that
+disagrees with it is reported.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from chartdesk.backup.sealing import PLAIN, SealError, Vault
 
 FORMAT = 1
 KIND = "chartdesk-backup"
@@ -63,6 +74,16 @@ class DatabaseInfo:
 
 
 @dataclass(frozen=True)
+class Header:
+    """What anyone may read of a backup: enough to list it and to age it out."""
+
+    id: str
+    taken_at: dt.datetime
+    retention_days: int
+    encrypted: bool
+
+
+@dataclass(frozen=True)
 class Manifest:
     id: str
     taken_at: dt.datetime
@@ -81,14 +102,51 @@ class Manifest:
     def originals(self) -> tuple[PoolEntry, ...]:
         return tuple(e for e in self.pool if e.area == "store")
 
-    def to_json(self) -> str:
+    @property
+    def header(self) -> Header:
+        return Header(self.id, self.taken_at, self.retention_days, encrypted=False)
+
+    def to_json(self, vault: Vault = PLAIN) -> str:
         body: dict[str, Any] = {"format": FORMAT, "kind": KIND, **asdict(self)}
         body["taken_at"] = self.taken_at.isoformat()
         body["pool"] = [[e.area, e.path, e.sha256, e.size, e.mtime_ns] for e in self.pool]
-        return json.dumps(body, separators=(",", ":"), sort_keys=True) + "\n"
+        text = json.dumps(body, separators=(",", ":"), sort_keys=True) + "\n"
+        if not vault.encrypted:
+            return text
+        sealed = base64.b64encode(vault.seal_bytes(text.encode("utf-8"))).decode("ascii")
+        header = {"format": FORMAT, "kind": KIND, "id": self.id, "taken_at": body["taken_at"],
+                  "retention_days": self.retention_days, "encrypted": True, "sealed": sealed}
+        return json.dumps(header, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def parse(text: str) -> Manifest:
+def parse(text: str, vault: Vault = PLAIN) -> tuple[Header, Manifest | None]:
+    """The header, and the manifest (None: encrypted, and the vault cannot open it)."""
+    body = _load(text)
+    if not body.get("encrypted"):
+        if vault.encrypted:
+            raise ManifestError("its manifest is not encrypted, in an encrypted location (it was replaced)")
+        manifest = _manifest(body)
+        return manifest.header, manifest
+    try:
+        header = Header(str(body["id"]), dt.datetime.fromisoformat(body["taken_at"]),
+                        int(body["retention_days"]), encrypted=True)
+        sealed = base64.b64decode(body["sealed"], validate=True)
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise ManifestError(f"its manifest is incomplete ({type(exc).__name__})") from None
+    if not vault.encrypted:
+        return header, None
+    try:
+        inner = _load(vault.open_bytes(sealed).decode("utf-8"))
+    except (SealError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"its manifest does not open: {exc}") from None
+    manifest = _manifest(inner)
+    if (manifest.id, manifest.taken_at, manifest.retention_days) != (header.id, header.taken_at,
+                                                                     header.retention_days):
+        raise ManifestError("its manifest's plain header does not match its encrypted body (it was edited)")
+    return header, manifest
+
+
+def _load(text: str) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except ValueError:
@@ -97,6 +155,10 @@ def parse(text: str) -> Manifest:
         raise ManifestError("its manifest is not a chartdesk backup manifest")
     if body.get("format") != FORMAT:
         raise ManifestError(f"its manifest has format {body.get('format')!r}; this chartdesk reads format {FORMAT}")
+    return body
+
+
+def _manifest(body: dict[str, Any]) -> Manifest:
     try:
         return _build(body)
     except (KeyError, TypeError, ValueError) as exc:
@@ -118,9 +180,9 @@ def _build(body: dict[str, Any]) -> Manifest:
     )
 
 
-def read(folder: Path) -> Manifest:
+def read(folder: Path, vault: Vault = PLAIN) -> tuple[Header, Manifest | None]:
     try:
-        return parse((folder / NAME).read_text(encoding="utf-8"))
+        return parse((folder / NAME).read_text(encoding="utf-8"), vault)
     except FileNotFoundError:
         raise ManifestError("it has no manifest: the backup did not finish (interrupted or cut off)") from None
     except UnicodeDecodeError:

@@ -6,7 +6,11 @@ fsync per file made a backup of 300 documents 30 times slower than a plain
 copy; see bench/backup_bench.py.) A pool file left short by a crash before
 that point has the wrong size and is copied again by the next backup; one
 left damaged is found by the next backup's verification and repaired from the
-live file.)"""
+live file.)
+
+In an encrypted location each file is sealed as it is copied (sealing.py),
+hashed on its plain bytes, and named by the location's vault.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chartdesk.backup.layout import Location
-
-CHUNK = 1024 * 1024
+from chartdesk.backup.sealing import CHUNK
 
 
 class SourceDamagedError(Exception):
@@ -47,7 +50,7 @@ class PoolWriter:
 
     def has(self, sha256: str, size: int) -> bool:
         try:
-            return self.location.pool_path(sha256).stat().st_size == size
+            return self.location.pool_path(sha256).stat().st_size == self.location.vault.stored_size(size)
         except FileNotFoundError:
             return False
 
@@ -88,7 +91,8 @@ class PoolWriter:
         fd, name = tempfile.mkstemp(dir=self.location.tmp, prefix="in-")
         tmp = Path(name)
         try:
-            with src.open("rb") as fin, os.fdopen(fd, "wb") as out:
+            os.close(fd)
+            with src.open("rb") as fin, self.location.vault.open_write(tmp) as out:
                 while chunk := fin.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
@@ -99,7 +103,7 @@ class PoolWriter:
         return tmp, digest.hexdigest(), size
 
     def _place(self, tmp: Path, sha256: str) -> None:
-        final = self.location.pool_path(sha256)
+        final = self.location.pool_path(sha256)  # an HMAC of it in an encrypted location
         if final.parent not in self._made:
             final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._made.add(final.parent)

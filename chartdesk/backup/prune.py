@@ -3,7 +3,9 @@
 backups, and pool files no remaining backup needs. Audited as a retention act.
 
 A pool file is removed only when every remaining manifest could be read: a
-damaged manifest might name it, so then nothing is removed from the pool.
+damaged manifest might name it, so then nothing is removed from the pool. An
+encrypted location is pruned of old backups by their plain headers; its pool
+files are collected only with the passphrase (their names are keyed HMACs).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from chartdesk import audit
 from chartdesk.access import Principal
 from chartdesk.app import App
 from chartdesk.backup.holding import expiry
-from chartdesk.backup.layout import BackupSet, Location, list_sets
+from chartdesk.backup.keys import read_passphrase
+from chartdesk.backup.layout import BackupSet, Location, list_sets, open_location
 from chartdesk.backup.locations import known_locations
 from chartdesk.config import Settings
 from chartdesk.db import utcnow
@@ -40,10 +43,10 @@ class PruneResult:
 
 def expired(settings: Settings, sets: list[BackupSet], now: dt.datetime) -> tuple[list[BackupSet], list[BackupSet]]:
     """(to remove, to keep). Unreadable backups are kept: their age is unknown."""
-    readable = [s for s in sets if s.manifest is not None]
+    readable = [s for s in sets if s.header is not None]
     protected = {s.path for s in readable[-settings.backup.keep_last:]}
     remove = [s for s in readable if s.path not in protected
-              and expiry(s.manifest.taken_at, settings.backup.retention_days) <= now]  # type: ignore[union-attr]
+              and expiry(s.header.taken_at, settings.backup.retention_days) <= now]  # type: ignore[union-attr]
     gone = {s.path for s in remove}
     return remove, [s for s in sets if s.path not in gone]
 
@@ -54,7 +57,9 @@ def prune_backups(app: App, principal: Principal, location: Path | None = None, 
     now = now or utcnow()
     with app.db.read() as conn:
         places = [Location(location.expanduser().resolve())] if location else known_locations(app.settings, conn)
-    results = [_prune(app.settings, place, now, dry_run=dry_run) for place in places if place.exists()]
+    passphrase = read_passphrase(app.settings.backup)
+    results = [_prune(app.settings, open_location(place, passphrase), now, dry_run=dry_run)
+               for place in places if place.exists()]
     if not dry_run:
         for result in results:
             if result.removed or result.interrupted_removed or result.pool_files_removed:
@@ -88,11 +93,14 @@ def _clear_tmp(location: Location) -> None:
 
 def _collect(location: Location, keep: list[BackupSet]) -> tuple[int, int, str]:
     """Remove pool files no kept backup names: (files, bytes, note)."""
+    if location.needs_passphrase:
+        return 0, 0, ("the location is encrypted and no backup passphrase was given, so no pool file was "
+                      "removed (the files only removed backups held go at the next prune with the passphrase)")
     if any(s.manifest is None for s in keep):
         return 0, 0, "a backup's manifest is unreadable, so no pool file was removed"
     wanted: set[str] = set()
     for backup in keep:
-        wanted |= backup.manifest.sha256s()  # type: ignore[union-attr]
+        wanted |= {location.vault.name(sha) for sha in backup.manifest.sha256s()}  # type: ignore[union-attr]
     files = freed = 0
     for path in _pool_files(location):
         if path.name not in wanted:

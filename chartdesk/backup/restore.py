@@ -7,6 +7,9 @@ it) is moved aside, never deleted. Who may restore: a user *of the backup*
 `backup` permission; the login and the restore are the first events the
 restored audit log gains. Any failure undoes everything the restore made and
 puts moved data back, so a second attempt starts clean.
+
+An encrypted backup needs its location's passphrase; every file is opened
+(each chunk authenticated) and re-hashed on its way into the data directory.
 """
 
 from __future__ import annotations
@@ -28,14 +31,22 @@ from chartdesk.access import Principal
 from chartdesk.app import check_local_filesystem, prepare_data_dir
 from chartdesk.backup import dbcopy, extras
 from chartdesk.backup.errors import BackupDamagedError, RestoreRefusedError
-from chartdesk.backup.layout import BackupSet, Location, newest_complete, read_set, resolve
+from chartdesk.backup.layout import (
+    BackupSet,
+    Location,
+    newest_complete,
+    open_location,
+    read_set,
+    resolve,
+)
 from chartdesk.backup.manifest import Manifest, PoolEntry
 from chartdesk.backup.pool import CHUNK, fsync_dir, hash_file, sync_filesystem
 from chartdesk.backup.progress import NO_PROGRESS, Progress
+from chartdesk.backup.sealing import SealError, Vault, copy_out
 from chartdesk.backup.verify import CHECKPOINT_FILE, KEY_FILE, describe, own_problems
 from chartdesk.config import Settings
 from chartdesk.db import Database, documents, leases, utcnow
-from chartdesk.store import BlobStore, copy_durably
+from chartdesk.store import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +91,20 @@ class _Undo:
 
 
 def restore_backup(config_path: Path, src: Path, login: Login, *, replace_existing: bool = False,
-                   progress: Progress = NO_PROGRESS) -> RestoreResult:
+                   progress: Progress = NO_PROGRESS, passphrase: str | None = None) -> RestoreResult:
     """Restore `src` into the installation of `config_path`. Where one is already
     set up there, its own user must log in first (with the backup permission),
-    so only someone trusted with the live data may even ask to replace it."""
+    so only someone trusted with the live data may even ask to replace it.
+    An encrypted backup needs its location's `passphrase`."""
     if config_path.exists():
         _live_login(config.load(config_path), login)
-    location, backup = choose(src)
+    location, backup = choose(src, passphrase)
     m = backup.manifest
     assert m is not None
-    own = own_problems(backup.path, m)
+    own = own_problems(backup.path, m, location.vault)
     if own:
         raise BackupDamagedError(backup.path, list(own.values()))
-    config_written = _ensure_config(config_path, backup.path)
+    config_written = _ensure_config(config_path, backup.path, location.vault)
     try:
         settings = config.load(config_path)
         _check_target(settings, replace_existing=replace_existing)
@@ -122,22 +134,26 @@ def _live_login(settings: Settings, login: Login) -> None:
         db.dispose()
 
 
-def choose(src: Path) -> tuple[Location, BackupSet]:
-    """The backup named, or the newest complete one of a location."""
+def choose(src: Path, passphrase: str | None = None) -> tuple[Location, BackupSet]:
+    """The backup named, or the newest complete one of a location (opened with the passphrase)."""
     location, one = resolve(src)
-    backup = read_set(one) if one else newest_complete(location)
+    location = open_location(location, passphrase)
+    location.require_open("restoring a backup")
+    backup = read_set(one, location.vault) if one else newest_complete(location)
     if backup.manifest is None:
         raise BackupDamagedError(backup.path, [backup.problem])
     return location, backup
 
 
-def _ensure_config(config_path: Path, folder: Path) -> bool:
+def _ensure_config(config_path: Path, folder: Path, vault: Vault) -> bool:
     """On a fresh machine the backup's config file becomes the config."""
     if config_path.exists():
         return False
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    copy_durably(folder / CONFIG_FILE, config_path)
-    os.chmod(config_path, 0o600)
+    try:
+        copy_out(folder / CONFIG_FILE, config_path, vault, mode=0o600)
+    except SealError as exc:
+        raise BackupDamagedError(folder, [f"the file {CONFIG_FILE} is damaged: {exc}"]) from None
     return True
 
 
@@ -189,8 +205,8 @@ def _restore(settings: Settings, location: Location, folder: Path, m: Manifest, 
     _move_aside(settings, undo)
     prepare_data_dir(settings)
     check_local_filesystem(settings.data_dir)
-    _place_database(settings, folder, m, progress)
-    _place_keys(settings, folder, undo)
+    _place_database(settings, location.vault, folder, m, progress)
+    _place_keys(settings, location.vault, folder, undo)
     db = Database(settings.database_url)
     try:
         audit.ensure_ready(settings, db)
@@ -227,11 +243,15 @@ def _move_aside(settings: Settings, undo: _Undo) -> None:
     undo.data_dir_existed = False
 
 
-def _place_database(settings: Settings, folder: Path, m: Manifest, progress: Progress) -> None:
+def _place_database(settings: Settings, vault: Vault, folder: Path, m: Manifest, progress: Progress) -> None:
     progress.phase("database", None)
     final = dbcopy.database_path(settings)
     staging = final.with_name(final.name + ".restoring")
-    dbcopy.expand(folder / m.database.file, m.database.compression, staging)
+    try:
+        dbcopy.expand(folder / m.database.file, m.database.compression, staging, vault)
+    except (SealError, EOFError) as exc:
+        staging.unlink(missing_ok=True)
+        raise BackupDamagedError(folder, [f"the database copy cannot be expanded: {exc}"]) from None
     if hash_file(staging) != (m.database.raw_sha256, m.database.raw_size):
         staging.unlink()
         raise BackupDamagedError(folder, ["the database copy expands to something other than what was backed up"])
@@ -250,15 +270,13 @@ def _void_leases(db: Database) -> None:
         conn.execute(leases.delete())
 
 
-def _place_keys(settings: Settings, folder: Path, undo: _Undo) -> None:
+def _place_keys(settings: Settings, vault: Vault, folder: Path, undo: _Undo) -> None:
     for name, dest in ((KEY_FILE, audit.key_path(settings)), (CHECKPOINT_FILE, audit.checkpoint_path(settings))):
         if not (folder / name).is_file():
             continue  # verify reports it; the log then cannot be verified
-        dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        copy_durably(folder / name, dest)
-        os.chmod(dest, 0o600)
         if settings.data_dir not in dest.parents:
             undo.made.append(dest)
+        copy_out(folder / name, dest, vault, mode=0o600)  # checked by own_problems before
 
 
 def _place_files(settings: Settings, location: Location, folder: Path, m: Manifest, undo: _Undo,
@@ -283,8 +301,17 @@ def _place(settings: Settings, store: BlobStore, location: Location, entry: Pool
     source = location.pool_path(entry.sha256)
     if not source.is_file():
         return f"{describe(entry)} is missing from the backup"
+    try:
+        return _place_opened(settings, store, location.vault, source, entry, undo)
+    except SealError as exc:
+        return f"{describe(entry)} is damaged: {exc}"
+
+
+def _place_opened(settings: Settings, store: BlobStore, vault: Vault, source: Path, entry: PoolEntry,
+                  undo: _Undo) -> str:
     if entry.area == extras.STORE:
-        stored = store.put_file(source)
+        with vault.open_read(source) as opened:
+            stored = store.put_stream(opened)
         if stored.sha256 != entry.sha256:
             store.remove(stored.sha256)
             return f"{describe(entry)} is damaged: its bytes no longer match its checksum"
@@ -295,17 +322,23 @@ def _place(settings: Settings, store: BlobStore, location: Location, entry: Pool
             return ""  # a model already there is kept (it is retrained from corrections when stale)
         if settings.data_dir not in dest.parents:
             undo.made.append(dest)
-    return "" if _copy_checked(source, dest, entry.sha256) else f"{describe(entry)} is damaged: its bytes no longer match its checksum"
+    if _copy_checked(vault, source, dest, entry.sha256):
+        return ""
+    return f"{describe(entry)} is damaged: its bytes no longer match its checksum"
 
 
-def _copy_checked(source: Path, dest: Path, sha256: str) -> bool:
+def _copy_checked(vault: Vault, source: Path, dest: Path, sha256: str) -> bool:
     dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = dest.with_name(f".{dest.name}.restoring")
     digest = hashlib.sha256()
-    with source.open("rb") as fin, tmp.open("wb") as out:
-        while chunk := fin.read(CHUNK):
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with vault.open_read(source) as fin, tmp.open("wb") as out:
+            while chunk := fin.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     if digest.hexdigest() != sha256:
         tmp.unlink()
         return False

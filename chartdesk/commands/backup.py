@@ -4,6 +4,8 @@
 destination that is literally named like a subcommand needs the long form).
 Backups act as a user with the `backup` permission of this installation;
 `restore` logs in as a user *of the backup* (see chartdesk/backup/restore.py).
+An encrypted location is opened with the backup passphrase ($CHARTDESK_BACKUP_PASSPHRASE,
+or the file backup.passphrase_file names).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from chartdesk import access, backup
+from chartdesk import access, backup, config
 from chartdesk.commands.base import Env, pass_env
 from chartdesk.config import Settings
 from chartdesk.db import Database
@@ -108,14 +110,19 @@ _PATH = click.Path(path_type=Path, file_okay=False)
 @click.argument("dest", type=_PATH, required=False)
 @click.option("--quick", is_flag=True,
               help="check files an earlier backup here already verified by size only (run `backup verify` often)")
+@click.option("--unencrypted", is_flag=True,
+              help="make a NEW location without encryption (anyone with the disk can read it); "
+                   "without this, a new location needs a backup passphrase")
 @pass_env
-def create(env: Env, dest: Path | None, quick: bool) -> None:  # noqa: FBT001
+def create(env: Env, dest: Path | None, quick: bool, unencrypted: bool) -> None:  # noqa: FBT001
     """Take a backup into DEST (default: backup.location) while the service runs."""
     app = env.app()
     principal = env.principal()
     access.require(principal, "backup")
+    encryption = backup.Encryption.off if unencrypted else backup.Encryption.required
     with RichProgress() as progress:
-        result = backup.create_backup(app, principal, dest, progress=progress, full_verify=not quick)
+        result = backup.create_backup(app, principal, dest, progress=progress, full_verify=not quick,
+                                      encryption=encryption)
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     m = result.manifest
@@ -135,8 +142,10 @@ def verify(env: Env, src: Path | None) -> None:
     checksums of every file, the database copy and its audit chain."""
     access.require(env.principal(), "backup")
     where = src or _default_location(env.settings)
+    scratch = env.settings.data_dir if env.settings.data_dir.is_dir() else None
     with RichProgress() as progress:
-        reports = backup.verify_backups(where, progress=progress)
+        reports = backup.verify_backups(where, progress=progress, passphrase=backup.read_passphrase(env.settings.backup),
+                                        scratch=scratch)
     problems = []
     for report in reports:
         state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
@@ -159,8 +168,13 @@ def list_(env: Env, location: Path | None) -> None:
             click.echo(f"{b.path}  UNREADABLE: {b.problem}")
             continue
         assert b.expires_at is not None
+        if b.locked:
+            click.echo(f"{b.path}  taken {b.taken_at:%Y-%m-%d %H:%M} UTC  expires {b.expires_at:%Y-%m-%d}  "
+                       "encrypted (what it holds is shown with the backup passphrase)")
+            continue
         click.echo(f"{b.path}  taken {b.taken_at:%Y-%m-%d %H:%M} UTC  expires {b.expires_at:%Y-%m-%d}  "
-                   f"{b.documents} documents  {b.files} files  {_size(b.bytes)}")
+                   f"{b.documents} documents  {b.files} files  {_size(b.bytes)}"
+                   + ("  encrypted" if b.encrypted else "  NOT ENCRYPTED"))
 
 
 @backup_group.command()
@@ -190,16 +204,20 @@ def restore(env: Env, src: Path, replace_existing: bool) -> None:  # noqa: FBT00
     """Restore a backup (a backup folder, or the newest in a location) onto an
     empty data directory: documents, charts, users, holds, the audit log, and a
     rebuilt search index. Log in as a user of the backup with the backup permission;
-    with no config file at --config, the backup's config is written there."""
+    with no config file at --config, the backup's config is written there. An
+    encrypted backup needs its passphrase: $CHARTDESK_BACKUP_PASSPHRASE (on a new
+    machine), or the file backup.passphrase_file names in the config at --config."""
     if not env.user:
         raise access.LoginRequiredError(
             "restore acts as a user of the backup and no user was given",
             remedy="pass --user NAME (a user with the backup permission) and type the password when asked, "
                    "or set $CHARTDESK_PASSWORD",
         )
+    config_path = env.config_path.expanduser().resolve()
+    passphrase = backup.read_passphrase(config.load(config_path).backup if config_path.exists() else None)
     with RichProgress() as progress:
-        result = backup.restore_backup(env.config_path.expanduser().resolve(), src, _login(env),
-                                       replace_existing=replace_existing, progress=progress)
+        result = backup.restore_backup(config_path, src, _login(env), replace_existing=replace_existing,
+                                       progress=progress, passphrase=passphrase)
     if result.config_written:
         click.echo(f"wrote the backup's config to {env.config_path}; check its paths for this machine")
     for aside in result.moved_aside:

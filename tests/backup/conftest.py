@@ -4,7 +4,9 @@ quarantine) whose first pages a clerk has viewed (so their images were drawn),
 and a runner for the CLI in this process.
 
 Tests never change the office's documents; each takes its backups into its own
-folder, so a test that damages a backup damages only its own.
+folder, so a test that damages a backup damages only its own. A backup
+passphrase is set ($CHARTDESK_BACKUP_PASSPHRASE), so backups go to encrypted
+locations as an office's do; tests of the unencrypted format pass --unencrypted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from chartdesk import access, config, index, records
+from chartdesk import access, backup, config, index, records
 from chartdesk.app import App, open_app
 from chartdesk.cli import main
 from chartdesk.config import Settings
@@ -27,6 +29,7 @@ from tests.conftest import PASSWORD, REPO, add_user, user_env, write_config
 from tests.gen import Document, born_digital_pdf, make_document
 
 KINDS = ("lab_result", "referral_letter", "progress_note", "imaging_report", "discharge_summary")
+PASSPHRASE = "correct horse battery staple, for the tests"
 Runner = Callable[..., tuple[int, str, str]]
 
 
@@ -64,8 +67,9 @@ def new_office(root: Path, *, users: tuple[tuple[str, str], ...] = (("it", "admi
 
 
 def chartdesk(cfg: Path, *args: str, user: str = "it", **env: str) -> subprocess.CompletedProcess[str]:
+    env = {**user_env(user), backup.PASSPHRASE_ENV: PASSPHRASE, **env}
     return subprocess.run([sys.executable, "-m", "chartdesk", "--config", str(cfg), *args], cwd=REPO,
-                          capture_output=True, text=True, env={**user_env(user), **env}, timeout=600)
+                          capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture(scope="session")
@@ -101,9 +105,11 @@ def view_first_pages(settings: Settings, username: str) -> None:
 
 @pytest.fixture
 def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Runner:
-    """`run(cfg, "backup", "create", dest, user="it")` -> (exit code, stdout, stderr)."""
+    """`run(cfg, "backup", "create", dest, user="it")` -> (exit code, stdout, stderr).
+    The backup passphrase is in the environment for the whole test."""
     for name in ("CHARTDESK_USER", "CHARTDESK_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(backup.PASSPHRASE_ENV, PASSPHRASE)
 
     def invoke(cfg: Path, *args: str, user: str | None = "it", password: str = PASSWORD) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -14,9 +14,17 @@ from sqlalchemy import select
 
 from chartdesk import access, backup, config
 from chartdesk.app import open_app
+from chartdesk.backup.layout import Location, open_location, read_set
 from chartdesk.db import audit_events
 from chartdesk.errors import ExitCode
-from tests.backup.conftest import Office, Runner, document_hashes, new_office, view_first_pages
+from tests.backup.conftest import (
+    PASSPHRASE,
+    Office,
+    Runner,
+    document_hashes,
+    new_office,
+    view_first_pages,
+)
 
 
 def _clinic(run: Runner, office: Office, root: Path, files: list[Path], **sections: dict) -> Path:
@@ -39,10 +47,11 @@ def _hashes(cfg: Path) -> dict[int, str]:
 
 
 def test_backups_holding_and_prune(run: Runner, office: Office, tmp_path: Path) -> None:
-    """Given backups A, B, C of a clinic (a page image deleted after A, a letter
-    added before B), when prune runs 31 days later with keep_last = 2, then A is
-    removed with the page image only A held, an interrupted backup is cleared,
-    the act is audited, and `backups_holding` no longer names A."""
+    """Given backups A, B, C of a clinic in an encrypted location (a page image
+    deleted after A, a letter added before B), when prune runs 31 days later with
+    keep_last = 2, then A is removed with the page image only A held, an
+    interrupted backup is cleared, the act is audited, and `backups_holding` no
+    longer names A."""
     letters = _letters(office)
     cfg = _clinic(run, office, tmp_path / "clinic", letters[:1], backup={"keep_last": 2, "retention_days": 30})
     settings = config.load(cfg)
@@ -63,8 +72,13 @@ def test_backups_holding_and_prune(run: Runner, office: Office, tmp_path: Path) 
     assert held[0].taken_at == taken and held[0].expires_at == taken + dt.timedelta(days=30)
 
     (usb / "sets" / "2020-01-01T00-00-00Z.partial").mkdir()
-    image_sha = next(e[2] for e in json.loads((a / "manifest.json").read_text())["pool"]
-                     if e[0] == "derived" and e[1] == image.relative_to(settings.derived_dir).as_posix())
+    location = open_location(Location(usb), PASSPHRASE)  # encrypted: the manifest's pool is sealed
+    manifest = read_set(a, location.vault).manifest
+    assert manifest is not None
+    image_sha = next(e.sha256 for e in manifest.pool
+                     if e.area == "derived" and e.path == image.relative_to(settings.derived_dir).as_posix())
+    image_file = location.pool_path(image_sha)
+    assert image_file.is_file() and image_file.name != image_sha  # named by an HMAC, not the SHA-256
     code, out, _err = run(cfg, "backup", "prune", "--dry-run")
     assert code == 0 and "would remove 0 backup(s)" in out and a.exists()
 
@@ -74,7 +88,7 @@ def test_backups_holding_and_prune(run: Runner, office: Office, tmp_path: Path) 
         (result,) = backup.prune_backups(app, it, now=held[-1].expires_at + dt.timedelta(days=1))
         assert result.removed == (a.name,) and result.kept == (b.name, c.name)
         assert result.interrupted_removed == 1 and result.pool_files_removed == 1
-        assert not a.exists() and not (usb / "pool" / image_sha[:2] / image_sha).exists()
+        assert not a.exists() and not image_file.exists()
         with app.db.read() as conn:
             event = conn.execute(select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)).one()
         detail = json.loads(event.detail)
@@ -123,7 +137,7 @@ def test_a_damaged_original_in_the_store_is_reported(run: Runner, office: Office
     assert code == ExitCode.bad_input
     assert f"the original of document {doc_id} is damaged in the store" in err
     assert "1 original file(s) could not be copied" in err
-    (report,) = backup.verify_backups(tmp_path / "usb")
+    (report,) = backup.verify_backups(tmp_path / "usb", passphrase=PASSPHRASE)
     assert report.problems == (f"the original file {sha[:12]} could not be copied when this backup was taken "
                                "(missing or damaged in the store)",)
 
@@ -131,8 +145,6 @@ def test_a_damaged_original_in_the_store_is_reported(run: Runner, office: Office
 def test_one_backup_or_prune_at_a_time_per_location(run: Runner, office: Office, tmp_path: Path) -> None:
     """While a backup holds a location (its lock), a second backup or a prune there
     is refused with the conflict code; once it is released both work."""
-    from chartdesk.backup.layout import Location
-
     usb = Location(tmp_path / "usb")
     with usb.locked():
         for args in (["backup", "create", str(usb.root)], ["backup", "prune", str(usb.root)]):

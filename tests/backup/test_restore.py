@@ -119,9 +119,9 @@ def test_a_failed_restore_leaves_nothing_behind(run: Runner, office: Office, tmp
         assert code == exit_code and message in err, (kwargs, err)
         assert not new_cfg.exists() and not (tmp_path / "new-machine" / "data").exists(), kwargs
     (folder,) = (dest / "sets").iterdir()
-    sha = next(p for p in (dest / "pool").rglob("*") if p.is_file())
-    os.chmod(sha, 0o600)
-    sha.write_bytes(b"not what was backed up")
+    for pooled in (p for p in (dest / "pool").rglob("*") if p.is_file()):  # names are HMACs: damage them all
+        os.chmod(pooled, 0o600)
+        pooled.write_bytes(b"not what was backed up")
     code, _out, err = run(new_cfg, "restore", str(folder))
     assert code == ExitCode.bad_input and "is damaged" in err
     assert not new_cfg.exists() and not (tmp_path / "new-machine" / "data").exists()

@@ -1,6 +1,8 @@
 """Verification finds what is wrong with a backup and says it plainly: a
 corrupted original, a truncated database copy or file, an interrupted backup.
-Each test damages its own fresh backup of the session's office."""
+Each test damages its own fresh backup of the session's office. These backups
+are unencrypted (`--unencrypted`), so the tests can read and damage the format
+directly; test_encryption.py does the same to encrypted ones."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from tests.backup.conftest import Office, Runner
 
 
 def _take(run: Runner, office: Office, dest: Path) -> Path:
-    code, out, err = run(office.cfg, "backup", "create", str(dest))
+    code, out, err = run(office.cfg, "backup", "create", "--unencrypted", str(dest))
     assert code == 0, err
+    assert "is not encrypted" in err
     (folder,) = (dest / "sets").iterdir()
     return folder
 
