@@ -1,14 +1,17 @@
 """Search page latency under concurrent logged-in users, against the bare backend.
 
-    .venv/bin/python -m bench.web_bench [--docs 100000] [--users 20] [--requests 40] [--busy 24]
+    .venv/bin/python -m bench.web_bench [--docs 100000] [--users 20] [--requests 40] [--busy 200] [--think 2]
 
 1. An installation in a temp folder with `--docs` documents (the search-speed
    corpus, bench/judged/corpus.py): their database rows, pages and patients,
    and the tantivy index built from the same documents.
 2. `chartdesk serve` (its own process, as in production) and `--users`
    clinicians logged in over HTTP, each with its own keep-alive connection.
-3. Two worker processes (service.WorkerPool) busy ingesting `--busy` scanned
-   documents (OCR, classification, matching, index writes) for the whole run.
+3. Two worker processes (service.WorkerPool, at the configured
+   pipeline.worker_nice) busy ingesting `--busy` scanned documents (OCR,
+   classification, matching, index writes); each row says how many were still
+   queued when it ended, and one that ran with idle workers is flagged (web
+   and bare rows must both be timed while the workers are busy).
 4. Timed, in the same run, with the same queries (a mix of words, phrases,
    prefixes, names, dates, synonyms and typos):
      web    GET /search?q=... as seen by the users: HTTP, session and CSRF-free
@@ -18,7 +21,8 @@
      bare   SearchIndex.search with the same access filter in this process:
             no HTTP, no session, no page, no audit event.
    Each with all users at once and with one user alone. Reported: p50, p95,
-   max and requests per second, and the ratio web/bare.
+   max and requests per second, and the ratio web/bare. At the end the audit
+   log is counted: one Search event per result page shown, or the run fails.
 Goal: web p95 under 25 ms for 20 users. Takes a few minutes; the CPU is shared.
 """
 
@@ -41,14 +45,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bench.judged.corpus import ROSTER, CorpusDoc, iter_fast
 from bench.search_speed import workload
 from chartdesk import access, audit
 from chartdesk.app import App, open_app
 from chartdesk.config import Settings, load
-from chartdesk.db import documents, pages, patients, set_meta, utcnow
+from chartdesk.db import audit_events, documents, pages, patients, set_meta, utcnow
 from chartdesk.index import IndexDocument, LiveIndex
 from chartdesk.index.synonyms import load_synonyms
 from chartdesk.index.tantivy_index import TantivyIndex
@@ -241,7 +245,8 @@ def run_users(users: int, each: int, request: Callable[[int, str], None], *,
     return [ms for per_user in latencies for ms in per_user], time.perf_counter() - started
 
 
-def web_requester(base: str, names: list[str]) -> tuple[Callable[[int, str], None], list[httpx.Client]]:
+def web_requester(base: str, names: list[str]) -> tuple[Callable[[int, str], None], list[httpx.Client], list[int]]:
+    """One client per user, logged in; also the count of result pages (200) each got."""
     clients = [httpx.Client(base_url=base, timeout=30, follow_redirects=True) for _ in names]
     for client, name in zip(clients, names, strict=True):
         form = client.get("/login")
@@ -249,12 +254,15 @@ def web_requester(base: str, names: list[str]) -> tuple[Callable[[int, str], Non
         response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
         assert "Log out" in response.text, "a bench user could not log in"
 
+    answered = [0] * len(names)
+
     def request(n: int, typed: str) -> None:
         response = clients[n].get("/search", params={"q": typed})
         if response.status_code not in (200, 400):
             raise RuntimeError(f"search page answered {response.status_code}")
+        answered[n] += response.status_code == 200
 
-    return request, clients
+    return request, clients, answered
 
 
 def bare_requester(settings: Settings, names: list[str]) -> tuple[Callable[[int, str], None], LiveIndex]:
@@ -280,13 +288,25 @@ def _user_id(conn: object, name: str) -> int:
     return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())  # type: ignore[attr-defined]
 
 
-def summary(label: str, users: int, latencies: list[float], seconds: float) -> dict[str, float]:
+def summary(label: str, users: int, latencies: list[float], seconds: float, queued: int) -> dict[str, float]:
+    """One row; `queued` is the scans still waiting for the workers when it ended
+    (0: they may have been idle for part of it, which the row says)."""
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     row = {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1], "rps": len(ordered) / seconds}
     print(f"{label:<24}{users:>6}{len(ordered):>10}{row['p50']:>9.1f}{row['p95']:>9.1f}{row['max']:>9.1f}"
-          f"{row['rps']:>9.0f}", flush=True)
+          f"{row['rps']:>9.0f}{queued:>9}{'  workers ran dry' if not queued else ''}", flush=True)
     return row
+
+
+def search_events(settings: Settings) -> int:
+    app = open_app(settings)
+    try:
+        with app.db.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(audit_events)
+                                    .where(audit_events.c.action == audit.Search.action)).scalar_one())
+    finally:
+        app.close()
 
 
 # ---------------------------------------------------------------- main
@@ -314,7 +334,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="requests per user")
-    parser.add_argument("--busy", type=int, default=40, help="scanned documents the two workers ingest meanwhile")
+    parser.add_argument("--busy", type=int, default=200, help="scanned documents the two workers ingest meanwhile")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds a user pauses between searches, on average (the saturation rows use 0)")
     args = parser.parse_args()
@@ -337,7 +357,7 @@ def main() -> None:
         pool = WorkerPool(settings, count=2)
         try:
             wait_for(f"http://127.0.0.1:{port}/login")
-            web, clients = web_requester(f"http://127.0.0.1:{port}", names)
+            web, clients, answered = web_requester(f"http://127.0.0.1:{port}", names)
             bare, live = bare_requester(settings, names)
             for n in range(args.users):  # warm both paths (index readers, templates, connections)
                 web(n, "metformin")
@@ -345,24 +365,28 @@ def main() -> None:
             if queued:
                 pool.start()
                 time.sleep(5)  # the workers claim their first scans
-            before = pending(settings)
-            print(f"\nworkers: {'2 busy' if queued else 'none (--busy 0)'}; {before} of {queued} scans still to process "
-                  "when timing starts")
-            print(f"\n{'':<24}{'users':>6}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>9}")
-            results = {}
+            before, audited, shown = pending(settings), search_events(settings), sum(answered)
+            print(f"\nworkers: {'2 busy' if queued else 'none (--busy 0)'} at niceness "
+                  f"+{settings.pipeline.worker_nice}; {before} of {queued} scans still to process when timing starts")
+            print(f"\n{'':<24}{'users':>6}{'requests':>10}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>9}"
+                  f"{'queued':>9}")
+            results, labels = {}, []
             for users, think, label in ((args.users, args.think, f"think {args.think:g}s"), (1, 0.0, "alone"),
                                         (args.users, 0.0, "saturation")):
                 each = args.requests if users > 1 else args.requests * 3
-                results[("web", label)] = summary(f"web  page  {label}", users,
-                                                  *run_users(users, each, web, think=think))
-                results[("bare", label)] = summary(f"bare index {label}", users,
-                                                   *run_users(users, each, bare, think=think))
-                if label != "saturation":
-                    print(f"{'':<24}(workers: {pending(settings)} scans still queued)", flush=True)
+                labels.append(label)
+                for side, request in (("web", web), ("bare", bare)):
+                    timed = run_users(users, each, request, think=think)
+                    results[(side, label)] = summary(f"{side:<5}{'page' if side == 'web' else 'index':<6}{label}",
+                                                     users, *timed, pending(settings))
             after = pending(settings)
             print(f"\nworkers: {before - after} scans processed while timing, {after} still queued at the end"
                   + ("" if after else " (the workers ran out of work: use a larger --busy)"))
-            for label in {k[1] for k in results}:
+            logged, shown = search_events(settings) - audited, sum(answered) - shown
+            print(f"audit: {logged} Search events for {shown} result pages shown")
+            if logged != shown:
+                raise SystemExit("the audit log does not hold one Search event per result page")
+            for label in labels:
                 w, b = results[("web", label)], results[("bare", label)]
                 print(f"ratio web/bare ({label}): p50 {w['p50'] / b['p50']:.1f}x, p95 {w['p95'] / b['p95']:.1f}x")
             p95 = results[("web", f"think {args.think:g}s")]["p95"]
