@@ -111,7 +111,8 @@ def _nonce(number: int, *, final: bool) -> bytes:
 
 
 class SealedWriter(io.RawIOBase):
-    """Seals what is written, a chunk at a time; `close` writes the final chunk."""
+    """Seals what is written, a chunk at a time; `close` writes the final chunk
+    (so fsync the file after closing it: it has no fileno of its own)."""
 
     def __init__(self, target: BinaryIO, files_key: bytes, *, close_target: bool = True) -> None:
         super().__init__()
@@ -133,9 +134,6 @@ class SealedWriter(io.RawIOBase):
             self._emit(bytes(self._buffer[:CHUNK]), final=False)
             del self._buffer[:CHUNK]
         return len(data)
-
-    def fileno(self) -> int:
-        return self._target.fileno()
 
     def close(self) -> None:
         if self.closed:
