@@ -222,17 +222,19 @@ def _document_view(conn: Connection, doc_id: int) -> DocumentView:
 
 
 def page_image(app: App, principal: Principal, doc_id: int, page_no: int) -> Path:
-    """The view image of one page (inside the document's own derived folder only).
+    """The view image of one page (inside the document's own derived folder, or its
+    split parent's for a part of a split fax).
     A text-layer page's image is drawn from the original on its first view, after
     the access check and outside the write transaction."""
     refused = functools.partial(_refused, audit.PageViewed, principal, doc_id, page_no=page_no)
     with _refusals_audited(app, refused):
         with app.db.read() as conn:
             access.require_document(conn, principal, doc_id, "view")
-            row = conn.execute(select(pages.c.image, pages.c.method, pages.c.info, documents.c.sha256)
+            row = conn.execute(select(pages.c.image, pages.c.method, pages.c.info, documents.c.sha256,
+                                      documents.c.parent_id)
                                .join_from(pages, documents, documents.c.id == pages.c.document_id)
                                .where(pages.c.document_id == doc_id, pages.c.page_no == page_no)).first()
-        path = _inside(app.derived_dir(doc_id), row.image) if row is not None and row.image else None
+        path = _image_path(app, doc_id, row.image, row.parent_id) if row is not None and row.image else None
         if path is not None:
             source_page = (row.info or {}).get("parent_page", page_no)  # a split fax's part: its parent's page
             path = ocr.view_file(path, method=row.method, original=app.store.path(row.sha256),
@@ -244,6 +246,16 @@ def page_image(app: App, principal: Principal, doc_id: int, page_no: int) -> Pat
             audit.record(conn, audit.PageViewed(principal=principal, document_id=doc_id, patient_id=facts.patient_id,
                                                 page_no=page_no, break_glass=access.opened_by_grant(principal, facts)))
     return path
+
+
+def _image_path(app: App, doc_id: int, image: str, parent_id: int | None) -> Path | None:
+    """Where a page's image is: in the document's own derived folder, or, for a part
+    of a split fax, in its parent's ("../<parent id>/<file>", as the split wrote it).
+    No other path outside the document's folder is followed."""
+    prefix = f"../{parent_id}/"
+    if parent_id is not None and image.startswith(prefix):
+        return _inside(app.derived_dir(parent_id), image.removeprefix(prefix))
+    return _inside(app.derived_dir(doc_id), image)
 
 
 def _inside(folder: Path, relative: str) -> Path | None:

@@ -11,11 +11,14 @@ from io import BytesIO
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from chartdesk.db import audit_events, pages
+from chartdesk.classify.stages import copy_pages
+from chartdesk.db import audit_events, documents, pages
+from chartdesk.stages import State
 from chartdesk.web import WebServer
 from tests.web.conftest import login
 from tests.web.data import Site
@@ -75,6 +78,40 @@ def test_a_hidden_born_digital_page_is_not_drawn(site: Site, client_for: Client)
     assert _outcomes(site, "sud", site.users["clinician"].username)[-1] == "denied"
     missing = client_for("records").get(f"/documents/{site.docs['lab']}/pages/99/image")
     assert missing.status_code == 404
+
+
+def _split_part(site: Site, parent: str) -> int:
+    """A part of a split fax made from `parent`'s page 1, as the classify stage
+    makes it (the same columns, copy_pages for the page rows)."""
+    parent_id = site.docs[parent]
+    with site.app.db.write() as conn:
+        row = conn.execute(select(documents).where(documents.c.id == parent_id)).one()._mapping
+        kept = ("sha256", "size_bytes", "media_type", "kind", "original_name", "source", "inbox", "received_at",
+                "updated_at")
+        child = conn.execute(insert(documents).values(
+            **{c: row[c] for c in kept}, state=State.extracted, stage="classify", attempts=0, generation=1,
+            flags={"split_from": parent_id, "part": "body"}, page_count=1, labels=[], index_version=0,
+            indexed_version=0, parent_id=parent_id, page_start=1, page_end=1)).inserted_primary_key[0]
+        copy_pages(conn, parent_id, child, 1, 1)
+    return int(child)
+
+
+@pytest.mark.parametrize("parent", ["scan", "lab"])
+def test_a_part_of_a_split_fax_shows_its_parents_page(site: Site, client_for: Client, parent: str) -> None:
+    """Given a part split off a document (its page row points at the parent's image,
+    "../<parent>/page-N"), when the records clerk opens its page 1, then it shows the
+    parent's page (an OCR page's kept image, or a text-layer page drawn on first view);
+    a path leading anywhere else is refused like a missing page."""
+    child = _split_part(site, parent)
+    records = client_for("records")
+    response = records.get(f"/documents/{child}/pages/1/image")
+    assert response.status_code == 200, response.text
+    parent_file, _, _ = _page_file(site, parent)
+    assert response.content == parent_file.read_bytes()
+    with site.app.db.write() as conn:
+        conn.execute(pages.update().where(pages.c.document_id == child).values(
+            image=f"../{site.docs['sud']}/page-0001.webp"))  # not its parent: never followed
+    assert records.get(f"/documents/{child}/pages/1/image").status_code == 404
 
 
 def test_concurrent_first_views_over_http_each_get_the_whole_image(site: Site, live: WebServer) -> None:
