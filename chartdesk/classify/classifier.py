@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:  # scikit-learn takes about a second to import: loaded when a model is built or used
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
 
@@ -50,6 +51,8 @@ class Classifier(Protocol):
     classes: tuple[str, ...]
 
     def predict(self, text: str) -> Classification: ...
+
+    def predict_many(self, texts: Sequence[str]) -> list[Classification]: ...
 
 
 _NUM = re.compile(r"\d")
@@ -116,11 +119,16 @@ class LinearTextClassifier:
 
     def _scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The logits and the evidence (known words and word pairs, at least 1) of each text."""
+        z, evidence, _ = self._scored(texts)
+        return z, evidence
+
+    def _scored(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix]:
+        """The logits, the evidence and the feature rows (kept for `explain`) of each text."""
         assert self.model is not None, "fit first"
         x = self.features.transform([prepare(t, self.max_chars) for t in texts]).tocsr()
         n_words = len(self.features.transformer_list[0][1].vocabulary_)  # the word block comes first
         evidence = np.maximum(x[:, :n_words].getnnz(axis=1), 1).astype(float)
-        return self.model.decision_function(x), evidence
+        return self.model.decision_function(x), evidence, x
 
     def temperatures(self, evidence: np.ndarray) -> np.ndarray:
         return self.temperature * evidence ** -self.evidence_exponent
@@ -148,16 +156,27 @@ class LinearTextClassifier:
         return self.temperature, self.evidence_exponent
 
     def predict(self, text: str) -> Classification:
-        probs = self.probabilities([text])[0]
+        return self.predict_many([text])[0]
+
+    def predict_many(self, texts: Sequence[str]) -> list[Classification]:
+        """`predict` for several texts, their features computed once, in one pass."""
+        z, evidence, x = self._scored(texts)
+        probs = _softmax(z / self.temperatures(evidence)[:, None])
+        return [self._classification(p, x[i]) for i, p in enumerate(probs)]
+
+    def _classification(self, probs: np.ndarray, row: sparse.csr_matrix) -> Classification:
         order = np.argsort(-probs)
         best = self.classes[order[0]]
         ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order[:3])
-        return Classification(best, float(probs[order[0]]), ranking, self.explain(text, best), self.version)
+        return Classification(best, float(probs[order[0]]), ranking, self._explain_row(row, best), self.version)
 
     def explain(self, text: str, doc_class: str, top: int = 8) -> tuple[str, ...]:
         """The features of this text that pushed most towards `doc_class`."""
-        assert self.model is not None
         x = self.features.transform([prepare(text, self.max_chars)]).tocsr()
+        return self._explain_row(x, doc_class, top)
+
+    def _explain_row(self, x: sparse.csr_matrix, doc_class: str, top: int = 8) -> tuple[str, ...]:
+        assert self.model is not None
         row = self.model.coef_[self.classes.index(doc_class)] if len(self.classes) > 2 else self.model.coef_[0]
         contrib = x.multiply(row).tocsr()
         names = self._names()

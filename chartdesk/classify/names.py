@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz.distance import JaroWinkler
@@ -41,8 +41,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
-    """The comparison form of one name (family or given)."""
+    """The comparison form of one name (family or given).
+
+    Cached (a pure function of the text): the matcher keys every word of every
+    page, and a document's words repeat from page to page and document to document.
+    """
     folded = fold(text).translate(_OCR_LETTERS)
     folded = re.sub(r"[\s'’`´.]+", "", folded)
     return re.sub(r"[^a-z-]", "", folded).strip("-")

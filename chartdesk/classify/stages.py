@@ -94,12 +94,14 @@ class ClassifyStage:
             texts = page_texts(conn, doc.id)
             is_child = conn.execute(select(documents.c.parent_id).where(documents.c.id == doc.id)).scalar() is not None
         model = self.classifier(settings)
+        joined = "\n".join(texts)[: settings.classify.max_chars]
         if not is_child and len(texts) >= 2:
-            cover = model.predict(texts[0])
+            # Page 1 (is it a fax cover?) and the whole document in one pass of the model.
+            cover, result = model.predict_many([texts[0], joined])
             if cover.doc_class == COVER_CLASS and cover.confidence >= settings.classify.cover_sheet_min_confidence:
                 return _split(doc, texts, cover)
-        joined = "\n".join(texts)[: settings.classify.max_chars]
-        result = model.predict(joined)
+        else:
+            result = model.predict(joined)
         received = doc.received_at.date()
         found = extract(texts[:3], _formats(settings), today=received)
         births = {f.date for f in found.items if f.kind is Kind.dob and f.date}

@@ -54,6 +54,18 @@ def test_prediction_explains_itself(trained: Trained) -> None:
     assert abs(sum(p for _, p in c.ranking) - 1) < 0.05 or c.ranking[0][1] > 0.5
 
 
+def test_predicting_several_texts_at_once_gives_each_its_own_answer(trained: Trained) -> None:
+    """Given a fax's first page and the whole fax, when both are classified in one pass
+    (as the classify stage does), then each gets exactly what predicting it alone gives:
+    class, confidence, ranking and evidence."""
+    _, model, _ = trained
+    rng = Random(8)
+    texts = [damage(s.text, rng, 0.05) for s in generate(2, seed=99)][:12]
+    texts += ["", "WORK NOTE: may return to work on Monday", texts[0] + "\n" + texts[1]]
+    assert model.predict_many(texts) == [model.predict(t) for t in texts]
+    assert model.predict(texts[0]).evidence == model.explain(texts[0], model.predict(texts[0]).doc_class)
+
+
 def test_corrupt_or_foreign_model_file_is_retrained(tmp_path: Path, trained: Trained, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "model.pkl"
     path.write_bytes(b"not a pickle")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -16,7 +17,9 @@ from chartdesk.classify import (
     parse_name,
     read_cover,
 )
-from chartdesk.classify.identifiers import Formats
+from chartdesk.classify.identifiers import _LABEL_ALTERNATIVES, _LABELS, Formats
+from chartdesk.classify.names import name_key
+from tests.gen.documents import KINDS, make_document
 
 D = dt.date
 TODAY = D(2025, 6, 1)
@@ -134,3 +137,31 @@ def test_letter_date_on_its_own_line_and_no_future_dates() -> None:
 def test_fax_cover_details() -> None:
     cover = read_cover("FAX COVER SHEET\nTo: Dr. Anna Lee   Fax: 555-111-2222\nFrom: Valley Clinic\nNumber of pages (including cover): 4")
     assert (cover.sender, cover.recipient, cover.stated_pages) == ("Valley Clinic", "Dr. Anna Lee", 4)
+
+
+def _label_hits(pattern: re.Pattern[str], line: str) -> list[tuple[object, ...]]:
+    return [(m.span(), m.lastgroup, m.groups()) for m in pattern.finditer(line)]
+
+
+def test_label_scan_finds_what_the_plain_alternation_finds() -> None:
+    """Given the lines of generated documents of every kind (as written, upper and lower
+    case) and labels glued to words, when the label pattern with its fast start scans
+    them, then every match (span, label, groups) is the plain alternation's."""
+    plain = re.compile(_LABEL_ALTERNATIVES, re.IGNORECASE)
+    lines = [line for kind in KINDS for seed in range(6) for line in make_document(kind, seed).text.splitlines()]
+    lines += [line.upper() for line in lines] + [line.lower() for line in lines]
+    lines += ["Xcell: 555 123 4567", "excellent mobile: (555) 123-4567", "homephone 5551234567", "1DOB:01/02/1960 MRN#12345",
+              "Pt. name: DOE, JANE   Sex: F", "Dr.Smith, Re: Jane Doe", "\tPatient/Member: Ann Lee", "ſex: F  Kelvin: K"]
+    assert [_label_hits(_LABELS, line) for line in lines] == [_label_hits(plain, line) for line in lines]
+
+
+def test_name_keys_are_cached_without_changing_them() -> None:
+    """name_key is a pure function of its text, cached so a document's words are keyed
+    once: the cache holds nothing about patients, so a roster change cannot make it stale;
+    it gives what the uncached function gives, and it is bounded."""
+    words = ["O'Brien", "OBrien", "D0E", "José", "Smith-Jones", "  van der Berg ", "Ætna", "", "---", "Mc'Donald", "O'BRIEN"]
+    uncached = name_key.__wrapped__
+    assert [name_key(w) for w in words] == [uncached(w) for w in words]
+    assert [name_key(w) for w in words] == [uncached(w) for w in words]  # second time, from the cache
+    assert name_key.cache_info().hits >= len(words)
+    assert name_key.cache_info().maxsize is not None
