@@ -1,6 +1,6 @@
 """Search page latency under concurrent logged-in users, against the bare backend.
 
-    .venv/bin/python -m bench.web_bench [--docs 100000] [--users 20] [--requests 40] [--busy 200] [--think 2]
+    .venv/bin/python -m bench.web_bench [--docs 100000] [--users 20] [--requests 40] [--busy 400] [--think 2]
 
 1. An installation in a temp folder with `--docs` documents (the search-speed
    corpus, bench/judged/corpus.py): their database rows, pages and patients,
@@ -334,7 +334,7 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="requests per user")
-    parser.add_argument("--busy", type=int, default=200, help="scanned documents the two workers ingest meanwhile")
+    parser.add_argument("--busy", type=int, default=400, help="scanned documents the two workers ingest meanwhile")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds a user pauses between searches, on average (the saturation rows use 0)")
     args = parser.parse_args()
