@@ -45,12 +45,11 @@ def pending_documents(conn: Connection) -> frozenset[int]:
 
 
 def prune_access_changes(conn: Connection) -> int:
-    """Forget changes the index has caught up with (in a write transaction)."""
-    caught_up = (
-        select(access_changes.c.document_id)
-        .join(documents, documents.c.id == access_changes.c.document_id)
-        .where(documents.c.indexed_version >= access_changes.c.version)
-    )
+    """Forget changes the index has caught up with (in a write transaction). The
+    indexer calls it in the transaction that records a batch, so the table holds
+    only what search must still exclude (and `pending_documents` stays cheap)."""
+    indexed = select(documents.c.indexed_version).where(documents.c.id == access_changes.c.document_id)
+    caught_up = select(access_changes.c.document_id).where(access_changes.c.version <= indexed.scalar_subquery())
     ids = [int(r) for r in conn.execute(caught_up).scalars()]
     if ids:
         conn.execute(access_changes.delete().where(access_changes.c.document_id.in_(ids)))

@@ -373,6 +373,8 @@ def _document(row: Any, text: str, patient: Any) -> IndexDocument:
 
 
 def _record(db: Database, batch: Iterable[_Pending], worker_id: str) -> None:
+    from chartdesk import access  # the access room's policy imports this room's filters
+
     now = utcnow()
     with db.write() as conn:
         if not _holds_lease(conn, worker_id):
@@ -385,6 +387,7 @@ def _record(db: Database, batch: Iterable[_Pending], worker_id: str) -> None:
             )
             if p.stage == INDEX_STAGE:
                 _finish_stage(conn, p, now)
+        access.prune_access_changes(conn)  # what the index now holds need not be excluded any more
         bump_counter(conn, GENERATION_KEY)
 
 

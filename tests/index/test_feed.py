@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from chartdesk import access
 from chartdesk.access import document_status
 from chartdesk.app import App, open_app
 from chartdesk.config import from_dict
-from chartdesk.db import documents, get_meta, leases, pages, patients, utcnow
+from chartdesk.db import access_changes, documents, get_meta, leases, pages, patients, utcnow
 from chartdesk.errors import LeaseLostError
 from chartdesk.index import (
     LiveIndex,
@@ -186,6 +187,32 @@ def test_changes_and_removals_follow_the_database(desk: Desk) -> None:
     assert index_pending(desk.db, desk.settings, worker_id=WORKER) == 2
     assert search_ids(desk, "label:urgent") == {1}
     assert search_ids(desk, "hemoglobin") == {1}
+
+
+def test_an_access_change_is_forgotten_once_the_index_holds_it(desk: Desk) -> None:
+    """Given a label change noted for search to exclude the document, when the
+    indexer has written the new version, then the note is gone (the table search
+    reads on every query holds only what is still pending), and a change made
+    while a batch was in flight is kept."""
+    seed(desk)
+    index_pending(desk.db, desk.settings, worker_id=WORKER)
+    with desk.db.write() as conn:
+        access.mark_access_change(conn, [1, 2])
+    assert feed_mod._take_lease(desk.db, WORKER, 30)
+    with desk.db.read() as conn:
+        batch = feed_mod._read_batch(conn, 10)
+        assert access.pending_documents(conn) == {1, 2}
+    with desk.db.write() as conn:
+        access.mark_access_change(conn, [2])  # after the batch was read
+    feed_mod._record(desk.db, batch, WORKER)
+    feed_mod._release_lease(desk.db, WORKER)
+    with desk.db.read() as conn:
+        assert access.pending_documents(conn) == {2}
+        assert set(conn.execute(select(access_changes.c.document_id)).scalars()) == {2}
+    index_pending(desk.db, desk.settings, worker_id=WORKER)
+    with desk.db.read() as conn:
+        assert access.pending_documents(conn) == frozenset()
+        assert conn.execute(select(access_changes.c.document_id)).first() is None
 
 
 def test_batches_respect_the_limit(desk: Desk) -> None:
