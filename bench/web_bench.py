@@ -352,8 +352,9 @@ def main() -> None:
         print(f"built in {seconds:.0f}s; queueing {args.busy} scans for the workers...", flush=True)
         queued = queue_scans(settings, root / "drop", args.busy)
         env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PYTHONPATH": str(REPO)}
-        server = subprocess.Popen([sys.executable, "-m", "chartdesk", "--config", str(root / "config.toml"), "serve"],
-                                  cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with (root / "server.log").open("wb") as server_log:  # a pipe nobody reads would stall the server
+            server = subprocess.Popen([sys.executable, "-m", "chartdesk", "--config", str(root / "config.toml"),
+                                       "serve"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=server_log)
         pool = WorkerPool(settings, count=2)
         try:
             wait_for(f"http://127.0.0.1:{port}/login")
