@@ -226,7 +226,8 @@ def _name_found(name: PersonName, role: Role, page_no: int, label: str, value: s
     from chartdesk.classify.names import name_key
 
     norm = f"{name.family_key}|{name.given_key}|{name_key(name.middle)}"
-    return Found(Kind.name, role, value.strip(), norm, page_no, label, name=name)
+    shown = value.strip().rstrip(",;:-").rstrip()  # "Re: Jane Doe, DOB ...": the comma is not the name's
+    return Found(Kind.name, role, shown, norm, page_no, label, name=name)
 
 
 def _dob_item(value: str, role: Role, page_no: int, label: str, today: dt.date | None) -> Found | None:

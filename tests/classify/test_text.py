@@ -93,6 +93,11 @@ def test_dependant_insurance_card_keeps_subscriber_apart() -> None:
     assert {f.norm for f in found.of(Kind.member_id)} == {"XYZ12345602"}
 
 
+def test_a_name_is_shown_without_the_punctuation_that_ends_it() -> None:
+    found = extract(["Re: Renée Ivanova, Date of Birth 09/09/2004, MRN 0031599"], Formats(), today=TODAY)
+    assert [(f.value, f.norm) for f in found.of(Kind.name)] == [("Renée Ivanova", "ivanova|renee|")]
+
+
 def test_letter_and_form_layouts() -> None:
     assert ("name", "patient", "doe|jane|") in _items("Re: Jane Doe   DOB March 4, 1961")
     assert ("name", "unknown", "doe|jane|") in _items("Name ___Jane Doe___  Date of Birth __3/4/61__")
