@@ -101,7 +101,7 @@ _ROLE_PREFIX = r"(?:(subscriber|insured|guarantor|policy\s*holder|patient|member
 _DOB_LABEL = _ROLE_PREFIX + r"(?:d\s?\.?\s?[o0]\s?\.?\s?[b8]\.?|date\s+of\s+birth|birth\s*date|birthdate|born(?:\s+on)?)"
 _MRN_LABEL = r"(?:m\.?\s?r\.?\s?n\.?|medical\s+record\s*(?:number|no\.?|#)?|med\.?\s*rec(?:ord)?\.?\s*(?:#|no\.?|number)?|chart\s*(?:#|no\.?|number|id)|patient\s*(?:id|#|number|no\.?)|mr\s*#|record\s*(?:#|no\.?|number))"
 _MEMBER_LABEL = r"(?:(subscriber|policy(?:holder)?|group)\s*)?(?:member\s*(?:id|#|number|no\.?)|id\s*(?:#|no\.?|number)?|identification\s*(?:number|#|no\.?)|insurance\s*(?:id|#|number)|ins\.?\s*id|policy\s*(?:#|no\.?|number|id))"
-_PHONE_LABEL = r"(?:home|cell|mobile|work|day(?:time)?|evening|patient|contact|primary)?\s*(?:phone|tel(?:ephone)?|ph)\.?\s*(?:#|no\.?|number)?|cell|mobile"
+_PHONE_LABEL = r"(?:(?:home|cell|mobile|work|day(?:time)?|evening|patient|contact|primary)?\s*(?:phone|tel(?:ephone)?|ph)\.?\s*(?:#|no\.?|number)?|cell|mobile)"
 _STOP_LABEL = r"(?:sex|gender|age|date(?:\s+of\s+(?:service|visit|report|exam))?|dos|acct|account\s*(?:#|no\.?|number)?|visit|room|group(?:\s*(?:#|no\.?|number))?|plan|claim|fax|address|ssn|rx\s*bin|bin|pcn|copay|email|e-mail|effective|issued|npi|dea|location|unit|accession|specimen|collected|received|reported)"
 
 _LABEL_ALTERNATIVES = "|".join(
@@ -112,11 +112,11 @@ _LABEL_ALTERNATIVES = "|".join(
     + [f"(?P<name{i}>(?<![a-z])(?:{pat})){_SEP}" for i, (pat, _) in enumerate(_NAME_LABELS)]
     + [f"(?P<stop>(?<![a-z]){_STOP_LABEL}){_SEP}"]
 )
-# Every alternative starts where no letter precedes (but the phone label's bare "cell" and
-# "mobile"), on a letter or a space. Saying so once, up front, passes a position inside a
-# word or on a digit with one test instead of one per alternative: the same matches
-# (tests/classify/test_text.py compares them), about twice as fast.
-_LABELS = re.compile(r"(?:(?<![a-z])|(?=cell|mobile))(?=[a-z\s])(?:" + _LABEL_ALTERNATIVES + ")", re.IGNORECASE)
+# Every alternative starts where no letter precedes, on a letter or a space. Saying so
+# once, up front, passes a position inside a word or on a digit with one test instead of
+# one per alternative: the same matches (tests/classify/test_text.py compares them),
+# about twice as fast.
+_LABELS = re.compile(r"(?<![a-z])(?=[a-z\s])(?:" + _LABEL_ALTERNATIVES + ")", re.IGNORECASE)
 _ROLE_WORDS = {
     "subscriber": Role.subscriber, "insured": Role.subscriber, "guarantor": Role.subscriber,
     "policy holder": Role.subscriber, "policyholder": Role.subscriber, "patient": Role.patient,

@@ -160,6 +160,12 @@ def test_label_scan_finds_what_the_plain_alternation_finds() -> None:
     assert [_label_hits(_LABELS, line) for line in lines] == [_label_hits(plain, line) for line in lines]
 
 
+def test_cell_or_mobile_inside_a_word_is_not_a_phone_label() -> None:
+    assert _items("Xcell: 555 123 4567") == set() and _items("Excellent mobile-friendly site: 555 123 4567") == set()
+    assert _items("Cell: (555) 123-4567") == {("phone", "unknown", "5551234567")}
+    assert _items("Patient mobile: 555.123.4567") == {("phone", "unknown", "5551234567")}
+
+
 def test_name_keys_are_cached_without_changing_them() -> None:
     """name_key is a pure function of its text, cached so a document's words are keyed
     once: the cache holds nothing about patients, so a roster change cannot make it stale;
