@@ -1,6 +1,11 @@
 """When a worker writes finished documents to the search index: at once when it
 has nothing else to run, in one batch for many documents while stages are still
-due (one commit instead of one a document). Real pipeline, SQLite and tantivy."""
+due (one commit instead of one a document). Real pipeline, SQLite and tantivy.
+
+The only thing patched is pipeline.INDEX_DELAY_SECONDS, set to an hour: it takes
+the clock out of the decision, so what is tested (idle -> at once, full batch ->
+at once) does not depend on how fast this machine runs the stages. No component
+is replaced."""
 
 from __future__ import annotations
 
