@@ -36,6 +36,7 @@ from chartdesk.backup.errors import (
 )
 from chartdesk.backup.holding import BackupHolding, BackupSummary, backups_holding, list_backups
 from chartdesk.backup.keys import read_passphrase
+from chartdesk.backup.passphrase import change_passphrase
 from chartdesk.backup.progress import NO_PROGRESS, Progress
 from chartdesk.backup.prune import PruneResult, prune_backups
 from chartdesk.backup.restore import Login, RestoreResult, live_data, restore_backup
@@ -64,6 +65,7 @@ __all__ = [
     "UnsupportedDatabaseError",
     "WrongPassphraseError",
     "backups_holding",
+    "change_passphrase",
     "create_backup",
     "list_backups",
     "live_data",

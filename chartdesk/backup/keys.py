@@ -3,9 +3,9 @@
 LOCATION/key.json holds a random 256-bit data key wrapped with AES-256-GCM by
 a key derived from the passphrase with Argon2id (memory-hard: guessing costs
 64 MiB and three passes per try), with the salt and parameters used. Changing
-the passphrase would mean wrapping the same data key again; the files stay as
-they are. A wrong passphrase fails the wrap's authentication: it never yields
-a wrong key.
+the passphrase (`rewrap`) wraps the same data key again under a new salt; the
+files stay as they are. A wrong passphrase fails the wrap's authentication: it
+never yields a wrong key.
 
 The passphrase comes from the environment variable CHARTDESK_BACKUP_PASSPHRASE,
 else from the file `[backup] passphrase_file` names (first line; only its owner
@@ -66,11 +66,27 @@ def read_passphrase(settings: BackupSettings | None, environ: Mapping[str, str] 
 
 def create_key(root: Path, passphrase: str) -> SealedVault:
     """A new data key for the location at `root`, wrapped into root/key.json."""
+    data_key = os.urandom(32)
+    _wrap(root, data_key, passphrase)
+    return SealedVault(data_key)
+
+
+def rewrap(root: Path, old: str, new: str) -> None:
+    """Wrap the location's data key under a new passphrase (WrongPassphraseError if
+    `old` does not open it). key.json is replaced in one step; nothing else changes."""
+    _wrap(root, _unwrap(root, old), new)
+
+
+def unlock(root: Path, passphrase: str) -> SealedVault:
+    """The location's data key, or WrongPassphraseError."""
+    return SealedVault(_unwrap(root, passphrase))
+
+
+def _wrap(root: Path, data_key: bytes, passphrase: str) -> None:
     if len(passphrase) < MIN_PASSPHRASE:
         raise ConfigError(f"the backup passphrase has fewer than {MIN_PASSPHRASE} characters",
                           remedy="choose a longer one (a few unrelated words) for backup.passphrase_file "
                                  f"or {PASSPHRASE_ENV}")
-    data_key = os.urandom(32)
     salt = os.urandom(16)
     nonce = os.urandom(12)
     wrapped = AESGCM(_derive(passphrase, salt, ARGON2)).encrypt(nonce, data_key, _WRAP_AAD)
@@ -81,18 +97,15 @@ def create_key(root: Path, passphrase: str) -> SealedVault:
     }
     write_durably(root / KEY_FILE, (json.dumps(body, indent=2) + "\n").encode("utf-8"))
     os.chmod(root / KEY_FILE, 0o600)
-    return SealedVault(data_key)
 
 
-def unlock(root: Path, passphrase: str) -> SealedVault:
-    """The location's data key, or WrongPassphraseError."""
+def _unwrap(root: Path, passphrase: str) -> bytes:
     kdf, wrapped = _read(root)
     key = _derive(passphrase, kdf["salt"], kdf)
     try:
-        data_key = AESGCM(key).decrypt(wrapped[:12], wrapped[12:], _WRAP_AAD)
+        return AESGCM(key).decrypt(wrapped[:12], wrapped[12:], _WRAP_AAD)
     except InvalidTag:
         raise WrongPassphraseError(root) from None
-    return SealedVault(data_key)
 
 
 def _read(root: Path) -> tuple[dict, bytes]:

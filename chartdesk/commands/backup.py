@@ -31,6 +31,7 @@ from chartdesk import access, backup, config
 from chartdesk.commands.base import Env, pass_env
 from chartdesk.config import Settings
 from chartdesk.db import Database
+from chartdesk.errors import UsageError
 
 BYTE_PHASES = ("original files", "verifying", "original files, page images, quarantine")
 
@@ -193,6 +194,30 @@ def prune(env: Env, location: Path | None, dry_run: bool) -> None:  # noqa: FBT0
                    f"{r.interrupted_removed} interrupted; {r.pool_files_removed} files ({_size(r.bytes_freed)}) freed")
         if r.note and r.note != "dry run":
             click.secho(f"  {r.note}", fg="yellow")
+
+
+@backup_group.command()
+@click.argument("location", type=_PATH, required=False)
+@click.option("--new-passphrase-file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="read the new passphrase from the first line of this file (otherwise it is asked for twice)")
+@pass_env
+def passphrase(env: Env, location: Path | None, new_passphrase_file: Path | None) -> None:
+    """Give an encrypted LOCATION (default: backup.location) a new passphrase;
+    the current one must be configured. No backed-up file changes (audited)."""
+    app = env.app()
+    principal = env.principal()
+    access.require(principal, "backup")
+    where = location or _default_location(env.settings)
+    if new_passphrase_file is not None:
+        lines = new_passphrase_file.read_text(encoding="utf-8").splitlines()
+        new = lines[0].strip() if lines else ""
+    elif sys.stdin.isatty():
+        new = str(click.prompt("new backup passphrase", hide_input=True, confirmation_prompt=True, err=True))
+    else:
+        raise UsageError("no new passphrase given", remedy="pass --new-passphrase-file FILE, or run this in a terminal")
+    backup.change_passphrase(app, principal, where, new)
+    click.echo(f"the backup location {where} now opens with the new passphrase; put it in backup.passphrase_file "
+               f"(or {backup.PASSPHRASE_ENV}) before the next backup, and keep a copy away from the disk")
 
 
 @click.command()

@@ -260,3 +260,42 @@ def test_a_large_file_is_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         app.close()
     (report,) = backup.verify_backups(tmp_path / "usb" / "sets" / first.manifest.id, passphrase=PASSPHRASE)
     assert report.ok, report.problems
+
+
+def test_a_new_passphrase_opens_the_same_backups_and_the_old_one_no_longer_does(
+        run: Runner, office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given an encrypted location, when `backup passphrase` gives it a new passphrase,
+    then no backed-up file changed, the new passphrase verifies every backup, the old
+    one is refused, the change is audited; a plain location and a wrong current
+    passphrase are refused with the fix."""
+    usb = tmp_path / "usb"
+    _take(run, office.cfg, usb)
+    files = {p: p.read_bytes() for p in usb.rglob("*") if p.is_file() and p.name != "key.json"}
+    new = tmp_path / "new-passphrase"
+    new.write_text("a different, longer passphrase for the new manager\n")
+    code, out, err = run(office.cfg, "backup", "passphrase", "--new-passphrase-file", str(new), str(usb))
+    assert code == 0, err
+    assert "now opens with the new passphrase" in out
+    assert {p: p.read_bytes() for p in usb.rglob("*") if p.is_file() and p.name != "key.json"} == files
+    code, out, err = run(office.cfg, "backup", "verify", str(usb))
+    assert code == ExitCode.not_permitted and "does not open" in err  # the old passphrase
+    monkeypatch.setenv(backup.PASSPHRASE_ENV, "a different, longer passphrase for the new manager")
+    code, out, err = run(office.cfg, "backup", "verify", str(usb))
+    assert code == 0 and ": ok" in out, err
+    app = open_app(config.load(office.cfg))
+    try:
+        with app.db.read() as conn:
+            acts = [r.detail for r in audit.query_events(conn, audit.AuditQuery(actions=("retention_act",)))]
+    finally:
+        app.close()
+    assert any(d.get("act") == "backup_passphrase_changed" and d.get("location") == str(usb) for d in acts)
+
+    code, _out, err = run(office.cfg, "backup", "passphrase", "--new-passphrase-file", str(new), str(usb))
+    assert code == ExitCode.usage and "is the one the location has" in err
+    monkeypatch.setenv(backup.PASSPHRASE_ENV, PASSPHRASE)  # no longer this location's
+    code, _out, err = run(office.cfg, "backup", "passphrase", "--new-passphrase-file", str(new), str(usb))
+    assert code == ExitCode.not_permitted and "does not open" in err
+    plain = tmp_path / "plain"
+    _take(run, office.cfg, plain, "--unencrypted")
+    code, _out, err = run(office.cfg, "backup", "passphrase", "--new-passphrase-file", str(new), str(plain))
+    assert code == ExitCode.usage and "is not encrypted" in err
