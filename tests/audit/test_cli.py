@@ -39,6 +39,7 @@ ACTS_AS_USER: dict[str, list[str]] = {
     "audit verify": [],
     "backup create": [],
     "backup list": [],
+    "backup passphrase": [],
     "backup prune": [],
     "backup verify": [],
     "classifier info": [],
