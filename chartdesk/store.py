@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -152,11 +153,19 @@ def copy_durably(src: Path, dest: Path) -> None:
 
 
 def write_durably(dest: Path, data: bytes) -> None:
+    """Replace `dest` with `data` so that a reader or a crash sees the old file or the
+    new one, never part of one: a temp file of this writer's own (two processes may
+    write the same file at once), fsynced, renamed over `dest`, the folder fsynced."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    with tmp.open("wb") as fout:
-        fout.write(data)
-        fout.flush()
-        os.fsync(fout.fileno())
-    os.replace(tmp, dest)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides, as for open()
+    try:
+        with os.fdopen(fd, "wb") as fout:
+            fout.write(data)
+            fout.flush()
+            os.fsync(fout.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(dest.parent)

@@ -21,9 +21,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
-import os
 import pickle
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +36,7 @@ from chartdesk.classify import seed
 from chartdesk.classify.classifier import LinearTextClassifier, expected_calibration_error, macro_f1
 from chartdesk.config import Settings
 from chartdesk.db import class_corrections, documents, pages
+from chartdesk.store import write_durably
 
 log = logging.getLogger(__name__)
 
@@ -201,27 +200,7 @@ def save(path: Path, model: LinearTextClassifier, report: TrainingReport) -> Non
 
     payload = {"format": MODEL_FORMAT, "sklearn": sklearn.__version__, "model": model, "report": report.as_dict()}
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write_atomically(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """A temporary file of its own in the same folder, fsynced, renamed over `path`;
-    a reader sees the old model or the new one, never part of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    write_durably(path, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))  # a reader sees old or new
 
 
 def load(path: Path) -> tuple[LinearTextClassifier, dict[str, object]]:
